@@ -1,0 +1,277 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func createOnce(c *Client) (*SignInToken, error) {
+	return c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+}
+
+func TestCreateRetriesA429HonouringRetryAfter(t *testing.T) {
+	c, srv, waits := setup(t, answer(status(429, "2"), okToken("sit_1", "pending")),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Second}))
+	tok, err := createOnce(c)
+	if err != nil || tok.ID != "sit_1" {
+		t.Fatalf("Create = %v, %v", tok, err)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
+	}
+	if len(*waits) != 1 || (*waits)[0] != 2*time.Second {
+		t.Fatalf("waits = %v, want [2s] from Retry-After", *waits)
+	}
+}
+
+func TestA429WithoutRetryAfterBacksOff(t *testing.T) {
+	c, srv, waits := setup(t, answer(status(429, ""), status(429, ""), okToken("sit_1", "pending")),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}))
+	if _, err := createOnce(c); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Requests()); n != 3 {
+		t.Fatalf("%d requests, want 3", n)
+	}
+	if (*waits)[0] > 100*time.Millisecond || (*waits)[1] > 200*time.Millisecond {
+		t.Fatalf("waits = %v, want within the doubling window (100ms, 200ms)", *waits)
+	}
+}
+
+func TestRetryAfterLongerThanMaxDelayReturnsAtOnce(t *testing.T) {
+	c, srv, waits := setup(t, status(429, "60"), fastRetries(5))
+	_, err := createOnce(c)
+	var apiErr *Error
+	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Minute {
+		t.Fatalf("err = %v, want the rate-limit *Error with its RetryAfter", err)
+	}
+	if len(srv.Requests()) != 1 || len(*waits) != 0 {
+		t.Fatalf("%d requests, waits %v; want 1 and none", len(srv.Requests()), *waits)
+	}
+}
+
+func TestRetryAfterLongerThanTheContextReturnsAtOnce(t *testing.T) {
+	c, srv, waits := setup(t, status(429, "5"),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Second}))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := c.Revoke(ctx, "sit_1")
+	if !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited", err)
+	}
+	if len(srv.Requests()) != 1 || len(*waits) != 0 {
+		t.Fatalf("%d requests, waits %v; want 1 and none", len(srv.Requests()), *waits)
+	}
+}
+
+func TestCreateIsNeverRetriedAfterA5xx(t *testing.T) {
+	for _, code := range []int{500, 502, 503, 504} {
+		c, srv, _ := setup(t, answer(status(code, "1"), okToken("sit_1", "pending")), fastRetries(4))
+		_, err := createOnce(c)
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != code {
+			t.Errorf("%d: err = %v", code, err)
+		}
+		if n := len(srv.Requests()); n != 1 {
+			t.Errorf("%d: Create sent %d times; a second attempt could mint a second credential", code, n)
+		}
+	}
+}
+
+func TestCreateIsNotRetriedWhenTheAnswerIsLost(t *testing.T) {
+	c, srv, _ := setup(t, answer(dropConnection, okToken("sit_1", "pending")), fastRetries(4))
+	if _, err := createOnce(c); err == nil {
+		t.Fatal("Create succeeded though its answer was lost")
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("Create sent %d times after the server had read it", n)
+	}
+}
+
+func TestCreateIsNotRetriedAfterATimeout(t *testing.T) {
+	c, srv, _ := setup(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+		WithHTTPClient(&http.Client{Timeout: 50 * time.Millisecond}), fastRetries(4))
+	if _, err := createOnce(c); err == nil {
+		t.Fatal("Create succeeded though it timed out")
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("Create sent %d times after a timeout", n)
+	}
+}
+
+// refusingFirstDial dials a closed port the first time, so the first attempt fails before
+// anything is written, then dials normally.
+func refusingFirstDial(t *testing.T, dials *atomic.Int32, always bool) *http.Client {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 || always {
+			addr = closed
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+func TestCreateRetriesAConnectionThatFailedBeforeWriting(t *testing.T) {
+	var dials atomic.Int32
+	c, srv, waits := setup(t, okToken("sit_1", "pending"),
+		WithHTTPClient(refusingFirstDial(t, &dials, false)), fastRetries(3))
+	tok, err := createOnce(c)
+	if err != nil || tok.ID != "sit_1" {
+		t.Fatalf("Create = %v, %v", tok, err)
+	}
+	if dials.Load() != 2 || len(srv.Requests()) != 1 || len(*waits) != 1 {
+		t.Fatalf("dials %d, requests %d, waits %v; want 2, 1, one wait", dials.Load(), len(srv.Requests()), *waits)
+	}
+}
+
+func TestCreateGivesUpAfterMaxAttemptsOfRefusedConnections(t *testing.T) {
+	var dials atomic.Int32
+	c, _, _ := setup(t, okToken("sit_1", "pending"), WithHTTPClient(refusingFirstDial(t, &dials, true)), fastRetries(3))
+	_, err := createOnce(c)
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		t.Fatalf("err = %v, want the dial error", err)
+	}
+	if dials.Load() != 3 {
+		t.Fatalf("%d dials, want MaxAttempts = 3", dials.Load())
+	}
+}
+
+func TestRevokeRetriesGatewayErrorsAndLostAnswers(t *testing.T) {
+	c, srv, waits := setup(t, answer(status(502, ""), status(503, "1"), dropConnection, status(504, ""), okToken("sit_1", "revoked")), fastRetries(5))
+	tok, err := c.Revoke(context.Background(), "sit_1")
+	if err != nil || tok.Status != StatusRevoked {
+		t.Fatalf("Revoke = %v, %v", tok, err)
+	}
+	if n := len(srv.Requests()); n != 5 {
+		t.Fatalf("%d requests, want 5", n)
+	}
+	if (*waits)[1] != time.Second {
+		t.Fatalf("waits = %v; the 503's Retry-After (1s) was not honoured", *waits)
+	}
+}
+
+func TestRevokeSaysWhenALostAnswerMayHaveRevoked(t *testing.T) {
+	cannot := func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, clerkErrors("sign_in_token_cannot_be_revoked_code", "cannot be revoked", "t", nil))
+	}
+	c, _, _ := setup(t, answer(dropConnection, cannot), fastRetries(3))
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.Code() != "sign_in_token_cannot_be_revoked_code" {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "may have revoked") {
+		t.Fatalf("error %q hides that the first attempt may have succeeded", err)
+	}
+
+	// Without an earlier lost answer, the same 400 is plain.
+	c, _, _ = setup(t, cannot, fastRetries(3))
+	if _, err := c.Revoke(context.Background(), "sit_1"); err == nil || strings.Contains(err.Error(), "may have revoked") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestClientErrorsAreNeverRetried(t *testing.T) {
+	for _, code := range []int{400, 401, 403, 404, 409, 422} {
+		c, srv, _ := setup(t, status(code, "1"), fastRetries(4))
+		if _, err := c.Revoke(context.Background(), "sit_1"); err == nil {
+			t.Errorf("%d: no error", code)
+		}
+		if _, err := createOnce(c); err == nil {
+			t.Errorf("%d: no error", code)
+		}
+		if n := len(srv.Requests()); n != 2 {
+			t.Errorf("%d: %d requests, want one per call", code, n)
+		}
+	}
+}
+
+func TestRetriesStopAtMaxAttempts(t *testing.T) {
+	c, srv, waits := setup(t, status(503, ""), fastRetries(3))
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+		t.Fatalf("err = %v, want the last *Error", err)
+	}
+	if len(srv.Requests()) != 3 || len(*waits) != 2 {
+		t.Fatalf("%d requests, %d waits; want 3 and 2", len(srv.Requests()), len(*waits))
+	}
+}
+
+func TestMaxAttemptsOneTurnsRetriesOff(t *testing.T) {
+	c, srv, _ := setup(t, status(503, ""), noRetries())
+	if _, err := c.Revoke(context.Background(), "sit_1"); err == nil {
+		t.Fatal("no error")
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
+
+func TestCancellingTheContextEndsTheWait(t *testing.T) {
+	c, _, _ := setup(t, status(429, "9"),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: time.Minute}))
+	ctx, cancel := context.WithCancel(context.Background())
+	c.wait = func(ctx context.Context, d time.Duration) error {
+		cancel() // the caller gives up while the client waits 9s
+		return sleepCtx(ctx, d)
+	}
+	_, err := c.Create(ctx, CreateParams{UserID: "user_2abc"})
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v; want context.Canceled and the last answer (rate limited)", err)
+	}
+}
+
+func TestACancelledContextSendsNothingMore(t *testing.T) {
+	c, srv, _ := setup(t, okToken("sit_1", "pending"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Create(ctx, CreateParams{UserID: "user_2abc"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d requests sent on a cancelled context", n)
+	}
+}
+
+func TestSleepCtx(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("sleepCtx on a cancelled context = %v", err)
+	}
+	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBackoffIsFullJitterCappedAtMaxDelay(t *testing.T) {
+	p := RetryPolicy{MaxAttempts: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	for n, window := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 60: time.Second} {
+		var top time.Duration
+		for range 200 {
+			d := p.backoff(n)
+			if d < 0 || d > window {
+				t.Fatalf("backoff(%d) = %v, outside [0, %v]", n, d, window)
+			}
+			top = max(top, d)
+		}
+		if top < window/2 {
+			t.Errorf("backoff(%d) never went above %v in 200 draws: no jitter over [0, %v]?", n, top, window)
+		}
+	}
+}

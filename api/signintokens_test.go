@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCreateSendsExpiryExplicitly(t *testing.T) {
+	for name, tc := range map[string]struct {
+		opts        []Option
+		params      CreateParams
+		wantSeconds float64
+	}{
+		"library default":     {nil, CreateParams{UserID: "user_2abc"}, 2592000},
+		"client default":      {[]Option{WithDefaultExpiry(time.Hour)}, CreateParams{UserID: "user_2abc"}, 3600},
+		"per call":            {[]Option{WithDefaultExpiry(time.Hour)}, CreateParams{UserID: "user_2abc", ExpiresIn: 90 * time.Second}, 90},
+		"one second, the min": {nil, CreateParams{UserID: "user_2abc", ExpiresIn: time.Second}, 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, srv, _ := setup(t, okToken("sit_1", "pending"), tc.opts...)
+			if _, err := c.Create(context.Background(), tc.params); err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			if err := json.Unmarshal(srv.Requests()[0].Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			if body["expires_in_seconds"] != tc.wantSeconds {
+				t.Fatalf("expires_in_seconds = %v, want %v", body["expires_in_seconds"], tc.wantSeconds)
+			}
+			if _, ok := body["org_id"]; ok {
+				t.Fatalf("org_id sent though not set: %s", srv.Requests()[0].Body)
+			}
+		})
+	}
+}
+
+func TestCreateSendsOrgIDOnlyWhenSet(t *testing.T) {
+	c, srv, _ := setup(t, okToken("sit_1", "pending"))
+	if _, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc", OrganizationID: "org_2xyz"}); err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	_ = json.Unmarshal(srv.Requests()[0].Body, &body)
+	if body["org_id"] != "org_2xyz" || body["user_id"] != "user_2abc" {
+		t.Fatalf("body = %s", srv.Requests()[0].Body)
+	}
+}
+
+func TestCreateReturnsTheToken(t *testing.T) {
+	c, _, _ := setup(t, okToken("sit_2abc", "pending"))
+	tok, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SignInToken{
+		ID: "sit_2abc", UserID: "user_2abc", Status: StatusPending, Token: testToken, URL: testURL,
+		CreatedAt: time.Date(2025, 11, 25, 21, 37, 31, 0, time.UTC),
+		UpdatedAt: time.Date(2025, 11, 25, 21, 37, 32, 500e6, time.UTC),
+	}
+	if *tok != want {
+		t.Fatalf("token = %#v (%s, %s), want %#v", *tok, tok.CreatedAt, tok.UpdatedAt, want)
+	}
+}
+
+func TestRefusedCallsSendNothing(t *testing.T) {
+	c, srv, _ := setup(t, okToken("sit_1", "pending"))
+	ctx := context.Background()
+	creates := map[string]struct {
+		p    CreateParams
+		says string
+	}{
+		"empty user":           {CreateParams{}, "UserID is empty"},
+		"user with space":      {CreateParams{UserID: "user 2abc"}, "UserID contains whitespace"},
+		"org with newline":     {CreateParams{UserID: "user_2abc", OrganizationID: "org_1\n"}, "OrganizationID contains"},
+		"negative expiry":      {CreateParams{UserID: "user_2abc", ExpiresIn: -time.Second}, "at least 1s"},
+		"sub-second expiry":    {CreateParams{UserID: "user_2abc", ExpiresIn: 999 * time.Millisecond}, "at least 1s"},
+		"fractional expiry":    {CreateParams{UserID: "user_2abc", ExpiresIn: 1500 * time.Millisecond}, "whole number of seconds"},
+		"nanosecond over 1min": {CreateParams{UserID: "user_2abc", ExpiresIn: time.Minute + 1}, "whole number of seconds"},
+	}
+	for name, tc := range creates {
+		tok, err := c.Create(ctx, tc.p)
+		if tok != nil || !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("Create(%s) = %v, %v; want ErrInvalidInput saying %q", name, tok, err, tc.says)
+		}
+	}
+	revokes := map[string]string{
+		"empty":         "",
+		"dot dot":       "..",
+		"query":         "a?x=1",
+		"slash":         "sit_1/../../users",
+		"percent":       "sit%2F1",
+		"space":         "sit 1",
+		"non-ascii":     "sit_é",
+		"too long":      strings.Repeat("a", 129),
+		"a JWT by slip": testToken,
+	}
+	for name, id := range revokes {
+		tok, err := c.Revoke(ctx, id)
+		if tok != nil || !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "sign-in token id") {
+			t.Errorf("Revoke(%s) = %v, %v; want ErrInvalidInput naming the id", name, tok, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "SECRET-TICKET") {
+			t.Errorf("Revoke(%s): error repeats the credential passed as an id: %v", name, err)
+		}
+	}
+	if _, err := c.Revoke(ctx, strings.Repeat("a", 128)); err != nil {
+		t.Errorf("a 128-character id is valid: %v", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("server saw %d requests; only the valid 128-character revoke should reach it", n)
+	}
+}
