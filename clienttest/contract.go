@@ -1,0 +1,160 @@
+package clienttest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	signintokens "github.com/clerkgen/signintokens"
+)
+
+// contract is the embedded openapi.yaml, parsed and routed once per process: every server and
+// transport shares it, and no request pays for it.
+type contract struct {
+	router     routers.Router
+	specScheme string // the spec's server, which requests are matched against
+	specHost   string
+}
+
+var loadContract = sync.OnceValues(func() (*contract, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(signintokens.OpenAPISpec())
+	if err != nil {
+		return nil, fmt.Errorf("clienttest: load openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("clienttest: openapi.yaml is invalid: %w", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("clienttest: route openapi.yaml: %w", err)
+	}
+	server, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		return nil, fmt.Errorf("clienttest: openapi.yaml server URL: %w", err)
+	}
+	return &contract{router: router, specScheme: server.Scheme, specHost: server.Host}, nil
+})
+
+func mustContract() *contract {
+	c, err := loadContract()
+	if err != nil {
+		panic(err) // the embedded spec is checked by the root package's tests; this cannot happen in a release
+	}
+	return c
+}
+
+// violation is a request or response that breaks the contract, with the answer Clerk gives
+// to such a request.
+type violation struct {
+	status  int
+	code    string // Clerk error code for the answer
+	param   string // meta.param_name, when one parameter is to blame
+	message string // what was wrong, for the test log; never quotes a credential
+}
+
+func (v *violation) Error() string { return v.message }
+
+// checkAuth is kin-openapi's AuthenticationFunc for bearerAuth: the header must be present and
+// carry an sk_ key. Whether it is the right key is the fake's business, not the contract's.
+func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	switch {
+	case h == "":
+		return errors.New("no Authorization header")
+	case !strings.HasPrefix(h, "Bearer "):
+		return errors.New("the Authorization header is not \"Bearer <secret key>\"")
+	case !strings.HasPrefix(strings.TrimPrefix(h, "Bearer "), "sk_"):
+		return errors.New("bearer token is not a secret key (sk_…)")
+	}
+	return nil
+}
+
+// schemaMessage describes a schema error by where and why, never by value: a value may be a
+// token or a sign-in URL.
+func schemaMessage(err *openapi3.SchemaError) string {
+	return fmt.Sprintf("%s: %s", pointer(err), err.Reason)
+}
+
+func pointer(err *openapi3.SchemaError) string {
+	if p := err.JSONPointer(); len(p) > 0 {
+		return "/" + strings.Join(p, "/")
+	}
+	return "(body)"
+}
+
+func options() *openapi3filter.Options {
+	o := &openapi3filter.Options{AuthenticationFunc: checkAuth, IncludeResponseStatus: true}
+	o.WithCustomSchemaErrorFunc(schemaMessage)
+	return o
+}
+
+// checkRequest validates r, whose body is given apart since it was read already. It returns
+// the route for checking the answer, and the violation if there is one.
+func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, *violation) {
+	// Route against the spec's server whatever host the request was sent to (the fake, a proxy,
+	// a development instance), so that only the path and method decide the operation.
+	routed := r.Clone(r.Context())
+	routed.URL.Scheme, routed.URL.Host, routed.Host = c.specScheme, c.specHost, c.specHost
+	routed.Body = http.NoBody
+	if len(body) > 0 {
+		routed.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	route, params, err := c.router.FindRoute(routed)
+	if err != nil {
+		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
+			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, r.URL.Path, err)}
+	}
+	in := &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: options()}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return in, classify(route.Operation.OperationID, err)
+	}
+	return in, nil
+}
+
+// checkResponse validates an answer to the request in.
+func (c *contract) checkResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: status, Header: header, Options: options(),
+	}
+	out.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		return fmt.Errorf("%s answer %d breaks the contract: %w", in.Route.Operation.OperationID, status, err)
+	}
+	return nil
+}
+
+// classify turns a kin-openapi request error into the answer Clerk gives.
+func classify(op string, err error) *violation {
+	msg := fmt.Sprintf("%s request breaks the contract: %v", op, err)
+	var sec *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sec) {
+		return &violation{status: http.StatusUnauthorized, code: "authentication_invalid", message: msg}
+	}
+	var schema *openapi3.SchemaError
+	if errors.As(err, &schema) {
+		param := strings.Join(schema.JSONPointer(), ".")
+		if schema.SchemaField == "required" {
+			return &violation{status: http.StatusUnprocessableEntity, code: "form_param_missing", param: param, message: msg}
+		}
+		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: param, message: msg}
+	}
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) && reqErr.Parameter != nil {
+		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: reqErr.Parameter.Name, message: msg}
+	}
+	// A body that is not JSON, not an object, or missing altogether.
+	return &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", message: msg}
+}

@@ -1,0 +1,178 @@
+package clienttest_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/clienttest"
+)
+
+func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
+	for name, tc := range map[string]struct {
+		path, key, body string
+		status          int
+		code, param     string
+	}{
+		"no key":                {"/sign_in_tokens", "", `{"user_id":"user_2abc"}`, 401, "authentication_invalid", ""},
+		"wrong key":             {"/sign_in_tokens", "sk_test_wrong", `{"user_id":"user_2abc"}`, 401, "authentication_invalid", ""},
+		"publishable key":       {"/sign_in_tokens", "pk_test_abc", `{"user_id":"user_2abc"}`, 401, "authentication_invalid", ""},
+		"missing user_id":       {"/sign_in_tokens", "KEY", `{"expires_in_seconds":60}`, 422, "form_param_missing", "user_id"},
+		"user_id not a string":  {"/sign_in_tokens", "KEY", `{"user_id":42}`, 422, "form_param_value_invalid", "user_id"},
+		"expiry zero":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":0}`, 422, "form_param_value_invalid", "expires_in_seconds"},
+		"expiry not an integer": {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1.5}`, 422, "form_param_value_invalid", "expires_in_seconds"},
+		"malformed JSON":        {"/sign_in_tokens", "KEY", `{"user_id":`, 422, "request_body_invalid", ""},
+		"empty body":            {"/sign_in_tokens", "KEY", ``, 422, "request_body_invalid", ""},
+		"not an object":         {"/sign_in_tokens", "KEY", `["user_2abc"]`, 422, "form_param_value_invalid", ""},
+		"unknown operation":     {"/sign_in_tokens/sit_1/accept", "KEY", ``, 404, "resource_not_found", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tb := &reportsTo{TB: t}
+			s := clienttest.NewServer(tb)
+			key := strings.Replace(tc.key, "KEY", s.SecretKey(), 1)
+			resp := post(t, s.URL()+tc.path, key, tc.body)
+			var body struct {
+				Errors []struct {
+					Code string         `json:"code"`
+					Meta map[string]any `json:"meta"`
+				} `json:"errors"`
+				TraceID string `json:"clerk_trace_id"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tc.status || len(body.Errors) != 1 || body.Errors[0].Code != tc.code || body.TraceID == "" {
+				t.Fatalf("answer %d %+v; want %d %s with a trace id", resp.StatusCode, body, tc.status, tc.code)
+			}
+			if tc.param != "" && body.Errors[0].Meta["param_name"] != tc.param {
+				t.Errorf("meta = %v, want param_name %s", body.Errors[0].Meta, tc.param)
+			}
+			if len(tb.Reports()) != 1 || len(s.Violations()) != 1 {
+				t.Fatalf("reports %q, violations %q; want the violation reported once", tb.Reports(), s.Violations())
+			}
+			if s.SecretKey() != "" && strings.Contains(tb.Reports()[0], s.SecretKey()) {
+				t.Errorf("report quotes the key: %s", tb.Reports()[0])
+			}
+			if len(s.Tokens()) != 0 {
+				t.Error("a refused request minted a token")
+			}
+		})
+	}
+}
+
+func TestAllowContractViolationsSilencesReportsButKeepsAnswers(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb, clienttest.AllowContractViolations())
+	resp := post(t, s.URL()+"/sign_in_tokens", "", `{"user_id":"user_2abc"}`)
+	if resp.StatusCode != 401 {
+		t.Fatalf("status %d, want 401", resp.StatusCode)
+	}
+	if len(tb.Reports()) != 0 || len(s.Violations()) != 1 {
+		t.Fatalf("reports %q, violations %q; want none reported, one listed", tb.Reports(), s.Violations())
+	}
+}
+
+func TestAConformingClientReportsNothing(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb)
+	c := s.Client()
+	tok, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc", OrganizationID: "org_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Revoke(context.Background(), tok.ID)
+	_, _ = c.Revoke(context.Background(), tok.ID)        // 400: in the contract
+	_, _ = c.Revoke(context.Background(), "sit_missing") // 404: in the contract
+	if len(tb.Reports()) != 0 || len(s.Violations()) != 0 {
+		t.Fatalf("reports %q", tb.Reports())
+	}
+}
+
+func TestContractTransportPassesAConformingExchange(t *testing.T) {
+	s := clienttest.NewServer(t)
+	tb := &reportsTo{TB: t}
+	hc := &http.Client{Transport: clienttest.ContractTransport(tb, nil)}
+	c := s.Client(api.WithHTTPClient(hc))
+	tok, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Revoke(context.Background(), tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Revoke(context.Background(), tok.ID)
+	if len(tb.Reports()) != 0 {
+		t.Fatalf("a conforming exchange was reported: %q", tb.Reports())
+	}
+}
+
+// drifted is a server whose answers break the contract in the ways a live API can drift.
+func drifted(t *testing.T, status int, body string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1"
+}
+
+func TestContractTransportReportsDrift(t *testing.T) {
+	const secretTicket = "eyJ.SECRET-TICKET.sig"
+	for name, tc := range map[string]struct {
+		status int
+		body   string
+		says   string
+	}{
+		"new field":        {200, `{"object":"sign_in_token","id":"sit_1","status":"pending","user_id":"u","token":"` + secretTicket + `","url":null,"created_at":1,"updated_at":1,"expires_at":5}`, "expires_at"},
+		"missing field":    {200, `{"object":"sign_in_token","id":"sit_1","status":"pending","user_id":"u","created_at":1}`, "updated_at"},
+		"new status value": {200, `{"object":"sign_in_token","id":"sit_1","status":"expired","user_id":"u","token":"` + secretTicket + `","created_at":1,"updated_at":1}`, "/status"},
+		"seconds not ms":   {200, `{"object":"sign_in_token","id":"sit_1","status":"pending","user_id":"u","created_at":"2026-11-25T12:00:00Z","updated_at":1}`, "/created_at"},
+		"undeclared 409":   {409, `{"errors":[{"message":"m","long_message":"l","code":"c"}]}`, "409"},
+		"errors not array": {404, `{"errors":{"code":"resource_not_found"}}`, "/errors"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tb := &reportsTo{TB: t}
+			c, err := api.NewClient("sk_test_SECRETKEY", api.WithBaseURL(drifted(t, tc.status, tc.body)),
+				api.WithHTTPClient(&http.Client{Transport: clienttest.ContractTransport(tb, nil)}), api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
+			reports := tb.Reports()
+			if len(reports) != 1 || !strings.Contains(reports[0], tc.says) {
+				t.Fatalf("reports %q; want one naming %q", reports, tc.says)
+			}
+			if strings.Contains(reports[0], "SECRET") {
+				t.Fatalf("report quotes a credential: %s", reports[0])
+			}
+		})
+	}
+}
+
+func TestContractTransportReportsBadRequests(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations())
+	tb := &reportsTo{TB: t}
+	hc := &http.Client{Transport: clienttest.ContractTransport(tb, nil)}
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/sign_in_tokens", strings.NewReader(`{"org_id":"org_1"}`))
+	req.Header.Set("Authorization", "Bearer "+s.SecretKey())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, resp)
+	if resp.StatusCode != 422 || !strings.Contains(body, "form_param_missing") {
+		t.Fatalf("the request was not passed on unchanged: %d %s", resp.StatusCode, body)
+	}
+	if r := tb.Reports(); len(r) != 1 || !strings.Contains(r[0], "user_id") {
+		t.Fatalf("reports %q; want the missing user_id", r)
+	}
+	if got := s.Requests()[0].Body; string(got) != `{"org_id":"org_1"}` {
+		t.Fatalf("body arrived as %q", got)
+	}
+}

@@ -1,0 +1,57 @@
+package clienttest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/clerkgen/signintokens/api"
+)
+
+// Server is the fake Clerk API on a loopback httptest server, for one test.
+type Server struct {
+	*Handler
+	srv       *httptest.Server
+	transport *http.Transport
+	t         testing.TB
+}
+
+// NewServer starts a fake Clerk API for t and closes it when t ends. Requests that break the
+// contract fail t (see AllowContractViolations); so does any answer of the fake's own that
+// breaks it.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	report := OnViolation(func(msg string) {
+		t.Helper()
+		t.Errorf("clienttest: %s", msg)
+	})
+	h, err := NewHandler(append([]Option{report}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: h, srv: httptest.NewServer(h), t: t}
+	// A pool sized for parallel callers: with Go's default of 2 idle connections per host,
+	// a concurrent test would open and drop a connection for most requests.
+	s.transport = &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
+	t.Cleanup(func() {
+		h.Close()
+		s.srv.Close()
+		s.transport.CloseIdleConnections()
+	})
+	return s
+}
+
+// URL returns the fake's base URL, ending in /v1 like api.DefaultBaseURL.
+func (s *Server) URL() string { return s.srv.URL + "/v1" }
+
+// Client returns an api.Client pointed at the fake, with its key; opts are applied after.
+func (s *Server) Client(opts ...api.Option) *api.Client {
+	s.t.Helper()
+	base := []api.Option{api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: s.transport, Timeout: time.Minute})}
+	c, err := api.NewClient(s.SecretKey(), append(base, opts...)...)
+	if err != nil {
+		s.t.Fatalf("clienttest: Client: %v", err)
+	}
+	return c
+}
