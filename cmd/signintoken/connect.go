@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http/httptest"
+
+	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/clienttest"
+)
+
+// connect returns a client for the configured API: CLERK_SECRET_KEY and --base-url or
+// CLERK_API_URL, or, with no key, the built-in fake, started in process. stop releases it.
+func connect(baseURL string, getenv env, stderr io.Writer) (c *api.Client, embedded bool, stop func(), err error) {
+	if baseURL == "" {
+		baseURL = getenv("CLERK_API_URL")
+	}
+	key := getenv("CLERK_SECRET_KEY")
+	if key == "" && baseURL != "" {
+		return nil, false, nil, fmt.Errorf("%w: CLERK_SECRET_KEY is not set, and a base URL (%s) needs one", api.ErrInvalidInput, baseURL)
+	}
+	if key != "" {
+		opts := []api.Option{api.WithUserAgent("signintoken-cli")}
+		if baseURL != "" {
+			opts = append(opts, api.WithBaseURL(baseURL))
+		}
+		c, err := api.NewClient(key, opts...)
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("CLERK_SECRET_KEY or base URL: %w", err)
+		}
+		return c, false, func() {}, nil
+	}
+
+	fake, err := clienttest.NewHandler(clienttest.OnViolation(func(msg string) {
+		fmt.Fprintf(stderr, "signintoken: built-in fake: %s\n", msg)
+	}))
+	if err != nil {
+		return nil, false, nil, err
+	}
+	srv := httptest.NewServer(fake) // loopback only
+	fmt.Fprintln(stderr, "signintoken: CLERK_SECRET_KEY is not set: using the built-in fake Clerk API, in process. Nothing leaves this machine, and the token is not real.")
+	c, err = api.NewClient(fake.SecretKey(), api.WithBaseURL(srv.URL+"/v1"), api.WithUserAgent("signintoken-cli"))
+	if err != nil {
+		srv.Close()
+		return nil, false, nil, err
+	}
+	return c, true, func() { fake.Close(); srv.Close() }, nil
+}

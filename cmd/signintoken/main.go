@@ -1,0 +1,133 @@
+// Command signintoken mints and revokes Clerk sign-in tokens from a terminal, and serves the
+// contract-checked fake Clerk API for tests in any language.
+//
+//	signintoken create --user USER_ID [--org ORG_ID] [--expires 1h] [--json]
+//	signintoken revoke SIGN_IN_TOKEN_ID [--json]
+//	signintoken fake [--addr 127.0.0.1:8080]
+//
+// The secret key comes from CLERK_SECRET_KEY only, never from a flag (a flag would land in
+// shell history and in ps). Without it, create and revoke run against the built-in fake, in
+// process, and nothing leaves the machine. --base-url or CLERK_API_URL points at another server.
+//
+// Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/clerkgen/signintokens/api"
+)
+
+const (
+	exitOK    = 0
+	exitError = 1 // the API or the network failed
+	exitUsage = 2 // the command line or its input was wrong
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is the environment: os.Getenv, or a map in tests.
+type env func(string) string
+
+const usage = `signintoken mints and revokes Clerk sign-in tokens, and serves a fake Clerk API.
+
+Usage:
+  signintoken create --user USER_ID [--org ORG_ID] [--expires 1h] [--json]
+  signintoken revoke SIGN_IN_TOKEN_ID [--json]
+  signintoken fake [--addr 127.0.0.1:8080]
+
+Environment:
+  CLERK_SECRET_KEY  secret key (sk_test_… or sk_live_…). Unset: create and revoke use the
+                    built-in fake Clerk API, in process; nothing leaves this machine.
+  CLERK_API_URL     base URL of the API (default ` + api.DefaultBaseURL + `); --base-url overrides.
+
+Run 'signintoken COMMAND --help' for a command's flags.
+Exit status: 0 success, 1 API or network error, 2 usage or invalid input.
+`
+
+// run is the whole command, minus the process: it returns the exit status.
+func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// Never a stack trace: it could show arguments, and it tells a user nothing.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "signintoken: internal error (%T); please report it\n", r)
+			code = exitError
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "create":
+		return runCreate(ctx, args[1:], getenv, stdout, stderr)
+	case "revoke":
+		return runRevoke(ctx, args[1:], getenv, stdout, stderr)
+	case "fake":
+		return runFake(ctx, args[1:], getenv, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "signintoken: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+// parse parses flags wherever they stand among the arguments ("revoke ID --json" as well as
+// "revoke --json ID"), and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// newFlagSet makes a subcommand's flag set. Parse errors go to stderr; help, asked for, to
+// stdout (see flagExit).
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // flagExit prints help where it belongs
+	return fs
+}
+
+// flagExit maps a flag parsing error to an exit status: --help is a success.
+func flagExit(err error, fs *flag.FlagSet, synopsis string, stdout, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage: signintoken %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "Run 'signintoken %s --help' for usage.\n", fs.Name())
+	return exitUsage
+}
+
+// fail prints err and returns its exit status: 2 for input the client refused, 1 otherwise.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	if errors.Is(err, api.ErrInvalidInput) {
+		return exitUsage
+	}
+	return exitError
+}
