@@ -23,7 +23,8 @@ import (
 // transport shares it, and no request pays for it.
 type contract struct {
 	router     routers.Router
-	specScheme string // the spec's server, which requests are matched against
+	options    *openapi3filter.Options // read-only once built, so shared by every check
+	specScheme string                  // the spec's server, which requests are matched against
 	specHost   string
 }
 
@@ -45,7 +46,9 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clienttest: openapi.yaml server URL: %w", err)
 	}
-	return &contract{router: router, specScheme: server.Scheme, specHost: server.Host}, nil
+	options := &openapi3filter.Options{AuthenticationFunc: checkAuth, IncludeResponseStatus: true}
+	options.WithCustomSchemaErrorFunc(schemaMessage)
+	return &contract{router: router, options: options, specScheme: server.Scheme, specHost: server.Host}, nil
 })
 
 func mustContract() *contract {
@@ -95,12 +98,6 @@ func pointer(err *openapi3.SchemaError) string {
 	return "(body)"
 }
 
-func options() *openapi3filter.Options {
-	o := &openapi3filter.Options{AuthenticationFunc: checkAuth, IncludeResponseStatus: true}
-	o.WithCustomSchemaErrorFunc(schemaMessage)
-	return o
-}
-
 // checkRequest validates r, whose body is given apart since it was read already. It returns
 // the route for checking the answer, and the violation if there is one.
 func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, *violation) {
@@ -117,17 +114,22 @@ func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.R
 		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
 			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, r.URL.Path, err)}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: options()}
+	in := &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		return in, classify(route.Operation.OperationID, err)
 	}
 	return in, nil
 }
 
+// declares reports whether the operation routed in in declares answers with status.
+func declares(in *openapi3filter.RequestValidationInput, status int) bool {
+	return in.Route.Operation.Responses.Status(status) != nil
+}
+
 // checkResponse validates an answer to the request in.
 func (c *contract) checkResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {
 	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in, Status: status, Header: header, Options: options(),
+		RequestValidationInput: in, Status: status, Header: header, Options: c.options,
 	}
 	out.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {

@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,6 +26,9 @@ func (f fault) header() http.Header {
 // FailNext makes the next n requests fail with status, unprocessed, with a ClerkErrors body
 // and, when retryAfter > 0, a Retry-After header in seconds (rounded up).
 func (h *Handler) FailNext(n, status int, retryAfter time.Duration) {
+	if status < 100 || status > 599 {
+		panic(fmt.Sprintf("clienttest: FailNext: %d is not an HTTP status", status))
+	}
 	h.queue(n, fault{status: status, retryAfter: retryAfter})
 }
 
@@ -32,6 +36,9 @@ func (h *Handler) FailNext(n, status int, retryAfter time.Duration) {
 // instead of their result; status 0 drops the connection without any answer. This is the
 // "response lost" case: the token was minted or revoked, and the caller cannot know.
 func (h *Handler) LoseNext(n, status int) {
+	if status != 0 && (status < 100 || status > 599) {
+		panic(fmt.Sprintf("clienttest: LoseNext: %d is neither 0 (drop the connection) nor an HTTP status", status))
+	}
 	h.queue(n, fault{status: status, process: true})
 }
 

@@ -89,3 +89,21 @@ func TestLatencyIsBoundedByTheCallersContext(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFaultsRefuseImpossibleStatuses(t *testing.T) {
+	s := clienttest.NewServer(t)
+	for name, f := range map[string]func(){
+		"FailNext 0":   func() { s.FailNext(1, 0, 0) },
+		"FailNext 999": func() { s.FailNext(1, 999, 0) },
+		"LoseNext 42":  func() { s.LoseNext(1, 42) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(r.(string), "clienttest:") {
+					t.Errorf("%s: recovered %v; want a clienttest panic naming the mistake", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}

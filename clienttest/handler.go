@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+
 	"github.com/clerkgen/signintokens/api"
 	"github.com/clerkgen/signintokens/gen"
 )
@@ -145,7 +147,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	f, faulty := h.nextFault()
 	if faulty && !f.process {
-		writeJSON(w, f.status, f.header(), faultBody(f.status))
+		h.writeFault(w, r, in, f)
 		return
 	}
 	var status int
@@ -166,7 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.status == 0 {
 			panic(http.ErrAbortHandler) // drop the connection without a response
 		}
-		writeJSON(w, f.status, f.header(), faultBody(f.status))
+		h.writeFault(w, r, in, f)
 		return
 	}
 	writeRaw(w, status, header, payload)
@@ -284,9 +286,18 @@ func traceID() string {
 	return hex.EncodeToString(b)
 }
 
-func writeJSON(w http.ResponseWriter, status int, header http.Header, v any) {
-	payload, _ := json.Marshal(v)
-	writeRaw(w, status, header, payload)
+// writeFault answers with an injected fault. Statuses the operation declares (429, say) are
+// checked like any answer; the others (a 503) are outside the contract on purpose.
+func (h *Handler) writeFault(w http.ResponseWriter, r *http.Request, in *openapi3filter.RequestValidationInput, f fault) {
+	payload, _ := json.Marshal(faultBody(f.status))
+	header := f.header()
+	header.Set("Content-Type", "application/json")
+	if in != nil && declares(in, f.status) {
+		if err := h.contract.checkResponse(r.Context(), in, f.status, header, payload); err != nil {
+			h.violate("clienttest bug: the fake's own "+err.Error(), true)
+		}
+	}
+	writeRaw(w, f.status, header, payload)
 }
 
 func writeRaw(w http.ResponseWriter, status int, header http.Header, payload []byte) {
