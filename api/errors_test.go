@@ -163,3 +163,24 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestADeclaredOversizedBodyIsRefusedWithoutReadingIt(t *testing.T) {
+	for _, code := range []int{200, 500} {
+		c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "50000000")
+			w.WriteHeader(code)
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done() // never sends the body: a client that reads it waits forever
+		}, noRetries())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.Create(ctx, CreateParams{UserID: "user_2abc"})
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%d: the client waited for a body it should refuse by its Content-Length", code)
+		}
+		var apiErr *Error
+		if code == 200 && !errors.Is(err, ErrInvalidResponse) || code == 500 && (!errors.As(err, &apiErr) || apiErr.StatusCode != 500) {
+			t.Fatalf("%d: err = %v", code, err)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func (s *server) Requests() []received {
 
 // setup starts an httptest server answering with handler and a client pointed at it. Retries
 // wait no real time: the client records each wait it chose in *waits instead.
-func setup(t *testing.T, handler http.HandlerFunc, opts ...Option) (*Client, *server, *[]time.Duration) {
+func setup(t testing.TB, handler http.HandlerFunc, opts ...Option) (*Client, *server, *[]time.Duration) {
 	t.Helper()
 	s := &server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -56,7 +56,11 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 // readResponse reads resp's body and closes it. A 2xx decodes to a sign-in token; anything
 // else becomes an *Error. It is the one place where answers become results.
 func readResponse(resp *http.Response) (*SignInToken, error) {
-	body, readErr := io.ReadAll(resp.Body)
+	var body []byte
+	readErr := errBodyTooLarge
+	if resp.ContentLength <= maxBodyBytes { // a body declared too large is not read at all
+		body, readErr = io.ReadAll(resp.Body)
+	}
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newError(resp, body) // a truncated or unreadable body still yields its status
