@@ -46,4 +46,3 @@ func BenchmarkOversizedResponse(b *testing.B) {
 		}
 	}
 }
-
