@@ -44,12 +44,9 @@ func (c *Client) call(ctx context.Context, op operation) (*SignInToken, error) {
 		if !ok {
 			return nil, fmt.Errorf("signintokens: %s: %w", op.name, err)
 		}
-		var apiErr *Error
-		if !errors.As(err, &apiErr) {
-			outcomeUnknown = true
-		} else if apiErr.StatusCode != http.StatusTooManyRequests {
-			outcomeUnknown = true // a 502/503/504 may come from a proxy after Clerk acted
-		}
+		// Only a 429 says for certain that nothing was done; a lost answer or a 502/503/504 from
+		// a proxy may come after Clerk acted.
+		outcomeUnknown = outcomeUnknown || !errors.Is(err, ErrRateLimited)
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk retry",
 			slog.String("operation", op.name), slog.Int("attempt", attempt), slog.Duration("wait", wait))
 		if werr := c.wait(ctx, wait); werr != nil {
