@@ -121,7 +121,7 @@ func (cfg *config) check() error {
 	if err := cfg.retry.check(); err != nil {
 		return err
 	}
-	if strings.ContainsFunc(cfg.product, isControlOrSpaceOtherThanBlank) {
+	if strings.ContainsFunc(cfg.product, isControl) {
 		return invalidInput("WithUserAgent: product has control characters")
 	}
 	return nil
@@ -177,4 +177,4 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func isControlOrSpaceOtherThanBlank(r rune) bool { return r < ' ' || r == 0x7f }
+func isControl(r rune) bool { return r < ' ' || r == 0x7f }

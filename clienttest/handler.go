@@ -321,10 +321,10 @@ func (h *Handler) serveTicket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown ticket", http.StatusNotFound)
 		return
 	}
-	if _, err := h.store.transition(id, gen.SignInTokenStatusAccepted); err != nil {
+	tok, err := h.store.transition(id, gen.SignInTokenStatusAccepted)
+	if err != nil {
 		http.Error(w, strings.TrimPrefix(err.Error(), "sign-in token ")+": cannot sign in", http.StatusBadRequest)
 		return
 	}
-	rec, _ := h.store.get(id)
-	fmt.Fprintf(w, "signed in as %s with %s\n", rec.token.UserID, id)
+	fmt.Fprintf(w, "signed in as %s with %s\n", tok.UserID, id)
 }

@@ -55,7 +55,7 @@ func (s *store) create(userID, orgID string, expiresIn time.Duration, origin str
 	now := s.now()
 	id := "sit_" + randomID()
 	ticket := jwtShaped(id, userID, orgID, now, now.Add(expiresIn))
-	url := origin + "/v1/tickets/accept?ticket=" + ticket
+	url := origin + ticketPath + "?ticket=" + ticket
 	ms := now.UnixMilli()
 	tok := gen.SignInToken{
 		Object: gen.SignInTokenObjectSignInToken, ID: id, UserID: userID,
@@ -89,16 +89,6 @@ func (s *store) transition(id string, to gen.SignInTokenStatus) (gen.SignInToken
 	out := r.token
 	out.Token, out.URL = nil, nil
 	return out, nil
-}
-
-func (s *store) get(id string) (record, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.tokens[id]
-	if !ok {
-		return record{}, false
-	}
-	return *r, true
 }
 
 // all returns every token, oldest first, as the api package shows them.

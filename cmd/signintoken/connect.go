@@ -17,7 +17,7 @@ func connect(baseURL string, getenv env, stderr io.Writer) (c *api.Client, embed
 	}
 	key := getenv("CLERK_SECRET_KEY")
 	if key == "" && baseURL != "" {
-		return nil, false, nil, fmt.Errorf("%w: CLERK_SECRET_KEY is not set, and a base URL (%s) needs one", api.ErrInvalidInput, baseURL)
+		return nil, false, nil, fmt.Errorf("%w: CLERK_SECRET_KEY is not set, and a base URL (--base-url or CLERK_API_URL) needs one", api.ErrInvalidInput)
 	}
 	if key != "" {
 		opts := []api.Option{api.WithUserAgent("signintoken-cli")}
