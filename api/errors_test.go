@@ -135,4 +135,3 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
-
