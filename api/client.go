@@ -2,13 +2,9 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	signintokens "github.com/clerkgen/signintokens"
@@ -107,74 +103,3 @@ func (c Client) Format(f fmt.State, _ rune) {
 func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base_url", c.baseURL))
 }
-
-func (cfg *config) check() error {
-	if err := checkBaseURL(cfg.baseURL); err != nil {
-		return err
-	}
-	if cfg.httpClientSet && cfg.httpClient == nil {
-		return invalidInput("WithHTTPClient: the *http.Client is nil")
-	}
-	if err := checkExpiry("WithDefaultExpiry", cfg.defaultExpiry); err != nil {
-		return err
-	}
-	if err := cfg.retry.check(); err != nil {
-		return err
-	}
-	if strings.ContainsFunc(cfg.product, isControl) {
-		return invalidInput("WithUserAgent: product has control characters")
-	}
-	return nil
-}
-
-// checkSecretKey accepts sk_test_… and sk_live_… keys. Its errors describe the key's shape,
-// never its characters.
-func checkSecretKey(key string) error {
-	switch {
-	case key == "":
-		return invalidInput("secret key is empty")
-	case strings.HasPrefix(key, "pk_"):
-		return invalidInput("secret key is a publishable key (pk_…); use the secret key (sk_test_… or sk_live_…) from the Clerk Dashboard")
-	case !strings.HasPrefix(key, "sk_test_") && !strings.HasPrefix(key, "sk_live_"):
-		return invalidInput("secret key must start with sk_test_ or sk_live_")
-	case len(key) == len("sk_test_"):
-		return invalidInput("secret key has nothing after its sk_test_/sk_live_ prefix")
-	case strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f }):
-		return invalidInput("secret key contains whitespace, control or non-ASCII characters (copied with a newline?)")
-	}
-	return nil
-}
-
-// checkBaseURL accepts https URLs, and plain http only to a loopback host, so that a key is
-// never sent in clear text over a network.
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return invalidInput("base URL does not parse: %v", errors.Unwrap(err))
-	}
-	switch {
-	case u.Host == "":
-		return invalidInput("base URL %q has no host", u.Redacted())
-	case u.User != nil:
-		return invalidInput("base URL must not carry user info")
-	case u.RawQuery != "" || u.Fragment != "":
-		return invalidInput("base URL %q must not have a query or fragment", u.Redacted())
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
-		return invalidInput("base URL %q is plain http to a non-loopback host; use https (http is for 127.0.0.1, ::1 and localhost)", u.Redacted())
-	}
-	return invalidInput("base URL %q: scheme must be https", u.Redacted())
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func isControl(r rune) bool { return r < ' ' || r == 0x7f }

@@ -1,11 +1,15 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clerkgen/signintokens/gen"
 )
 
 // Sentinel errors, for errors.Is. A refused call wraps ErrInvalidInput; an *Error from Clerk
@@ -102,4 +106,53 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// newError turns a non-2xx answer into an *Error, whatever its body: ClerkErrors, HTML, empty
+// or cut short.
+func newError(resp *http.Response, body []byte) *Error {
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		Header:     resp.Header,
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+	}
+	var ce gen.ClerkErrors
+	if json.Unmarshal(body, &ce) != nil {
+		return e
+	}
+	if ce.ClerkTraceID != nil {
+		e.TraceID = *ce.ClerkTraceID
+	}
+	for _, d := range ce.Errors {
+		detail := ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage}
+		if d.Meta != nil {
+			detail.Meta = *d.Meta
+		}
+		e.Errors = append(e.Errors, detail)
+	}
+	return e
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+// Anything else, or a time already past, is 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second) // far beyond any MaxDelay; avoids overflow
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		if d := at.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
 }

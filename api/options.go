@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -61,4 +62,23 @@ func WithLogger(l *slog.Logger) Option {
 // WithUserAgent appends product (e.g. "support-console/2.3") to the library's User-Agent.
 func WithUserAgent(product string) Option {
 	return func(c *config) { c.product = product }
+}
+
+func (cfg *config) check() error {
+	if err := checkBaseURL(cfg.baseURL); err != nil {
+		return err
+	}
+	if cfg.httpClientSet && cfg.httpClient == nil {
+		return invalidInput("WithHTTPClient: the *http.Client is nil")
+	}
+	if err := checkExpiry("WithDefaultExpiry", cfg.defaultExpiry); err != nil {
+		return err
+	}
+	if err := cfg.retry.check(); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(cfg.product, isControl) {
+		return invalidInput("WithUserAgent: product has control characters")
+	}
+	return nil
 }

@@ -3,10 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math/rand/v2"
-	"net"
-	"net/http/httptrace"
-	"sync/atomic"
+	"net/http"
 	"time"
 )
 
@@ -65,34 +65,110 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// wireTrace records, for one attempt, whether the request reached the wire. It is what lets
-// Create retry a connection failure safely: a request never written cannot have minted a token.
-type wireTrace struct {
-	gotConn, wrote atomic.Bool
+// operation is one of the two endpoints, with what makes a failed attempt safe to repeat.
+type operation struct {
+	name string
+	// idempotent: a second attempt cannot do harm even if the first one reached the server,
+	// so 502/503/504 and any connection error may be retried. Create is not: a second
+	// attempt after a lost answer would mint a second live credential.
+	idempotent bool
+	send       func(ctx context.Context) (*http.Response, error)
 }
 
-func (w *wireTrace) attach(ctx context.Context) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { w.gotConn.Store(true) },
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				w.wrote.Store(true)
-			}
-		},
-	})
+var retryableStatus = map[int]bool{
+	http.StatusBadGateway:         true,
+	http.StatusServiceUnavailable: true,
+	http.StatusGatewayTimeout:     true,
 }
 
-// notSent reports whether err certainly came before the server could have seen the whole
-// request: the dial failed, or the transport reported a connection but never a request
-// written in full. A transport that reports nothing (a custom RoundTripper) proves nothing,
-// so only a dial error counts there.
-func (w *wireTrace) notSent(err error) bool {
-	if w.wrote.Load() {
-		return false
+// call runs op under c's retry policy and returns its token, or the last error.
+func (c *Client) call(ctx context.Context, op operation) (*SignInToken, error) {
+	// outcomeUnknown: an earlier attempt failed after its request may have reached Clerk.
+	outcomeUnknown := false
+	for attempt := 1; ; attempt++ {
+		tok, retryable, err := c.attempt(ctx, op, attempt)
+		if err == nil {
+			return tok, nil
+		}
+		if outcomeUnknown && isCannotRevoke(err) {
+			return nil, fmt.Errorf("signintokens: %s: an earlier attempt's answer was lost, so that attempt may have revoked the token: %w", op.name, err)
+		}
+		if !retryable || attempt >= c.retry.MaxAttempts {
+			return nil, fmt.Errorf("signintokens: %s: %w", op.name, err)
+		}
+		wait, ok := c.nextWait(ctx, attempt, err)
+		if !ok {
+			return nil, fmt.Errorf("signintokens: %s: %w", op.name, err)
+		}
+		// Only a 429 says for certain that nothing was done; a lost answer or a 502/503/504 from
+		// a proxy may come after Clerk acted.
+		outcomeUnknown = outcomeUnknown || !errors.Is(err, ErrRateLimited)
+		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk retry",
+			slog.String("operation", op.name), slog.Int("attempt", attempt), slog.Duration("wait", wait))
+		if werr := c.wait(ctx, wait); werr != nil {
+			return nil, fmt.Errorf("signintokens: %s: gave up waiting to retry: %w (last attempt: %w)", op.name, werr, err)
+		}
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
+}
+
+// attempt sends op once. It reports whether a failure may be retried under op's rules.
+func (c *Client) attempt(ctx context.Context, op operation, n int) (tok *SignInToken, retryable bool, err error) {
+	var wire wireTrace
+	start := time.Now()
+	resp, err := op.send(wire.attach(ctx))
+	if err != nil {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request",
+			slog.String("operation", op.name), slog.Int("attempt", n),
+			slog.Duration("duration", time.Since(start)), slog.String("error", "transport"))
+		if ctx.Err() != nil {
+			return nil, false, context.Cause(ctx)
+		}
+		return nil, wire.notSent(err) || op.idempotent, err
 	}
-	return w.gotConn.Load()
+	tok, err = readResponse(resp)
+	attrs := []slog.Attr{
+		slog.String("operation", op.name), slog.Int("attempt", n),
+		slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)),
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) && apiErr.TraceID != "" {
+		attrs = append(attrs, slog.String("trace_id", apiErr.TraceID))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request", attrs...)
+	switch {
+	case err == nil:
+		return tok, false, nil
+	case apiErr == nil: // a 2xx we could not read: the server acted, so never repeat it
+		if !op.idempotent {
+			err = fmt.Errorf("%w; Clerk may have created the token all the same", err)
+		}
+		return nil, false, err
+	case apiErr.StatusCode == http.StatusTooManyRequests:
+		return nil, true, err
+	default:
+		return nil, op.idempotent && retryableStatus[apiErr.StatusCode], err
+	}
+}
+
+// nextWait picks the wait before the next attempt. It reports false when the client should
+// stop now instead: the server asks for longer than MaxDelay, or the context has less left.
+func (c *Client) nextWait(ctx context.Context, attempt int, err error) (time.Duration, bool) {
+	wait := c.retry.backoff(attempt)
+	var apiErr *Error
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		if apiErr.RetryAfter > c.retry.MaxDelay {
+			return 0, false
+		}
+		wait = apiErr.RetryAfter
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		return 0, false
+	}
+	return wait, true
+}
+
+func isCannotRevoke(err error) bool {
+	var apiErr *Error
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest &&
+		apiErr.Code() == "sign_in_token_cannot_be_revoked_code"
 }

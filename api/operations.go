@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/clerkgen/signintokens/gen"
@@ -73,49 +72,4 @@ func (c *Client) createBody(p CreateParams) (gen.CreateSignInTokenJSONRequestBod
 		body.OrgID = &p.OrganizationID
 	}
 	return body, nil
-}
-
-// checkID refuses an empty required id, and any id with whitespace or control characters,
-// which no Clerk id has.
-func checkID(field, id string, required bool) error {
-	switch {
-	case id == "" && required:
-		return invalidInput("%s is empty", field)
-	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return invalidInput("%s contains whitespace or control characters", field)
-	}
-	return nil
-}
-
-// checkExpiry accepts whole seconds, at least one.
-func checkExpiry(field string, d time.Duration) error {
-	switch {
-	case d < time.Second:
-		return invalidInput("%s is %v; it must be at least 1s", field, d)
-	case d%time.Second != 0:
-		return invalidInput("%s is %v; it must be a whole number of seconds", field, d)
-	}
-	return nil
-}
-
-const maxSignInTokenIDLen = 128
-
-// checkSignInTokenID accepts 1–128 characters of [A-Za-z0-9_-]. Anything else could change
-// which endpoint the request reaches ("..", "a?x=1", "a/b"), so it is refused before sending.
-func checkSignInTokenID(id string) error {
-	if id == "" {
-		return invalidInput("sign-in token id is empty")
-	}
-	if len(id) > maxSignInTokenIDLen {
-		return invalidInput("sign-in token id is %d characters; at most %d", len(id), maxSignInTokenIDLen)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			// The id is not echoed: a caller who passes the token or URL by mistake must not
-			// find the credential in an error message.
-			return invalidInput("sign-in token id has %q at byte %d; only letters, digits, _ and - are allowed (ids look like sit_2abc…)", c, i)
-		}
-	}
-	return nil
 }
