@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // checkSecretKey accepts sk_test_… and sk_live_… keys. Its errors describe the key's shape,
@@ -60,14 +61,16 @@ func isLoopback(host string) bool {
 
 func isControl(r rune) bool { return r < ' ' || r == 0x7f }
 
-// checkID refuses an empty required id, and any id with whitespace or control characters,
-// which no Clerk id has.
+// checkID refuses an empty required id, any id with whitespace or control characters, which
+// no Clerk id has, and any id that is not UTF-8, which JSON could only send altered.
 func checkID(field, id string, required bool) error {
 	switch {
 	case id == "" && required:
 		return invalidInput("%s is empty", field)
 	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return invalidInput("%s contains whitespace or control characters", field)
+	case !utf8.ValidString(id):
+		return invalidInput("%s is not valid UTF-8", field)
 	}
 	return nil
 }
