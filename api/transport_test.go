@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/clerkgen/signintokens/gen"
 )
 
 func TestDefaultTransportReusesABoundedPoolUnderConcurrency(t *testing.T) {
@@ -73,7 +71,7 @@ func TestDefaultTransportSpeaksHTTP2(t *testing.T) {
 	}
 	// Trust the test server's certificate on the client's own default transport, as a
 	// private CA would be trusted in production; everything else stays as built.
-	hc := c.Raw().ClientInterface.(*gen.Client).Client.(boundedDoer).hc
+	hc := c.hc
 	tr := hc.Transport.(*http.Transport)
 	tr.TLSClientConfig = &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
 
