@@ -22,6 +22,7 @@ const DefaultExpiry = 30 * 24 * time.Hour
 // secret key and share it.
 type Client struct {
 	raw           *gen.ClientWithResponses
+	hc            *http.Client // what raw sends through (tests read it)
 	baseURL       string
 	defaultExpiry time.Duration
 	retry         RetryPolicy
@@ -46,9 +47,9 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	hc := cfg.httpClient
-	if !cfg.httpClientSet {
-		hc = newDefaultHTTPClient()
+	hc := newDefaultHTTPClient()
+	if cfg.httpClientSet {
+		hc = withoutRedirects(cfg.httpClient)
 	}
 	ua := userAgent
 	if cfg.product != "" {
@@ -66,7 +67,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 		return nil
 	}
 	raw, err := gen.NewClientWithResponses(cfg.baseURL,
-		gen.WithHTTPClient(boundedDoer{hc}), gen.WithRequestEditorFn(setHeaders))
+		gen.WithHTTPClient(doer{hc}), gen.WithRequestEditorFn(setHeaders))
 	if err != nil {
 		return nil, invalidInput("base URL: %v", err)
 	}
@@ -76,6 +77,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	}
 	return &Client{
 		raw:           raw,
+		hc:            hc,
 		baseURL:       cfg.baseURL,
 		defaultExpiry: cfg.defaultExpiry,
 		retry:         cfg.retry,

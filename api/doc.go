@@ -8,7 +8,7 @@
 //	if err != nil { … } // a malformed key or option: errors.Is(err, api.ErrInvalidInput)
 //	tok, err := c.Create(ctx, api.CreateParams{UserID: "user_2abc", ExpiresIn: time.Hour})
 //	if err != nil { … }
-//	sendToUser(tok.URL)
+//	sendToUser(tok.URL.Reveal())
 //	…
 //	_, err = c.Revoke(ctx, tok.ID)
 //

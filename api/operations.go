@@ -15,39 +15,70 @@ type CreateParams struct {
 	ExpiresIn      time.Duration // 0: the client's default expiry; else whole seconds, at least 1s
 }
 
-// Create mints a pending sign-in token for p.UserID. The expiry is always sent explicitly.
+// Create mints a pending sign-in token for p.UserID and returns it; on error the token is nil.
+// A zero p.ExpiresIn takes the client's default ([WithDefaultExpiry]); the expiry is always
+// sent. p is checked before anything is sent (see Input checks in the package documentation).
+// Create is repeated only when Clerk cannot have acted on an attempt; see Retries in the
+// package documentation and [RetryPolicy].
 //
-// Create is retried only when Clerk certainly did not act on an attempt: a 429, or a
-// connection that failed before the request was written. It is never retried after a 5xx or
-// a timeout, because a second attempt could mint a second live credential.
+// Clerk API docs: https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/POST/sign_in_tokens
+//
+//meta:operation POST /sign_in_tokens
 func (c *Client) Create(ctx context.Context, p CreateParams) (*SignInToken, error) {
 	body, err := c.createBody(p)
 	if err != nil {
 		return nil, err
 	}
-	return c.call(ctx, operation{
-		name: "create",
-		send: func(ctx context.Context) (*http.Response, error) {
-			return c.raw.CreateSignInToken(ctx, body)
-		},
-	})
+	return c.call(ctx, create, input{body: body})
 }
 
-// Revoke revokes a pending sign-in token, so it can no longer be used. Revoking a token that
-// was accepted or revoked already answers an *Error with status 400 and code
-// sign_in_token_cannot_be_revoked_code. Revoke is retried on 429, 502, 503, 504 and
-// connection errors.
+// Revoke revokes the pending sign-in token signInTokenID, so that it can no longer be used,
+// and returns it. A token that was accepted or revoked already gives an [*Error] with status
+// 400 and code sign_in_token_cannot_be_revoked_code. Revoke is repeated on more failures than
+// [Client.Create]; see Retries in the package documentation.
+//
+// Clerk API docs: https://clerk.com/docs/reference/backend-api/tag/sign-in-tokens/POST/sign_in_tokens/%7Bsign_in_token_id%7D/revoke
+//
+//meta:operation POST /sign_in_tokens/{sign_in_token_id}/revoke
 func (c *Client) Revoke(ctx context.Context, signInTokenID string) (*SignInToken, error) {
 	if err := checkSignInTokenID(signInTokenID); err != nil {
 		return nil, err
 	}
-	return c.call(ctx, operation{
-		name:       "revoke",
-		idempotent: true,
-		send: func(ctx context.Context) (*http.Response, error) {
-			return c.raw.RevokeSignInToken(ctx, signInTokenID)
-		},
-	})
+	return c.call(ctx, revoke, input{id: signInTokenID})
+}
+
+// operation is one of the two endpoints.
+type operation uint8
+
+const (
+	create operation = iota
+	revoke
+)
+
+func (op operation) String() string {
+	if op == create {
+		return "create"
+	}
+	return "revoke"
+}
+
+// idempotent reports whether a second attempt can do no harm even if the first one reached
+// Clerk. Revoke is; Create is not: a second attempt after a lost response would mint a
+// second live credential.
+func (op operation) idempotent() bool { return op == revoke }
+
+// input is what an operation sends: Create's body or Revoke's token id.
+type input struct {
+	body gen.CreateSignInTokenJSONRequestBody
+	id   string
+}
+
+// send sends op once through the generated client.
+func (c *Client) send(ctx context.Context, op operation, in input) (*http.Response, error) {
+	if op == create {
+		return c.raw.CreateSignInToken(ctx, in.body)
+	}
+	return c.raw.RevokeSignInToken(ctx, in.id)
 }
 
 func (c *Client) createBody(p CreateParams) (gen.CreateSignInTokenJSONRequestBody, error) {
@@ -69,7 +100,8 @@ func (c *Client) createBody(p CreateParams) (gen.CreateSignInTokenJSONRequestBod
 	body.UserID = p.UserID
 	body.ExpiresInSeconds = &seconds
 	if p.OrganizationID != "" {
-		body.OrgID = &p.OrganizationID
+		org := p.OrganizationID // a copy, so that p itself stays on the stack
+		body.OrgID = &org
 	}
 	return body, nil
 }

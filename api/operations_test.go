@@ -58,10 +58,14 @@ func TestCreateReturnsTheToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := SignInToken{
-		ID: "sit_2abc", UserID: "user_2abc", Status: StatusPending, Token: testToken, URL: testURL,
+		ID: "sit_2abc", UserID: "user_2abc", Status: StatusPending, Token: NewSecret(testToken), URL: NewSecret(testURL),
 		CreatedAt: time.Date(2025, 11, 25, 21, 37, 31, 0, time.UTC),
 		UpdatedAt: time.Date(2025, 11, 25, 21, 37, 32, 500e6, time.UTC),
 	}
+	if tok.Token.Reveal() != testToken || tok.URL.Reveal() != testURL {
+		t.Fatalf("credentials = %q, %q", tok.Token.Reveal(), tok.URL.Reveal())
+	}
+	tok.Token, tok.URL, want.Token, want.URL = Secret{}, Secret{}, Secret{}, Secret{}
 	if *tok != want {
 		t.Fatalf("token = %#v (%s, %s), want %#v", *tok, tok.CreatedAt, tok.UpdatedAt, want)
 	}

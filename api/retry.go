@@ -65,89 +65,141 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// operation is one of the two endpoints, with what makes a failed attempt safe to repeat.
-type operation struct {
-	name string
-	// idempotent: a second attempt cannot do harm even if the first one reached the server,
-	// so 502/503/504 and any connection error may be retried. Create is not: a second
-	// attempt after a lost answer would mint a second live credential.
-	idempotent bool
-	send       func(ctx context.Context) (*http.Response, error)
+// effect is what one failed attempt tells the client about what Clerk did with it.
+type effect int
+
+const (
+	// notActed: Clerk cannot have acted: the request never reached it in full, the HTTP/2
+	// server declared it unprocessed (REFUSED_STREAM, or a GOAWAY below its stream), or Clerk
+	// answered 429.
+	notActed effect = iota
+	// mayHaveActed: the request may have been processed and the answer lost: a dropped
+	// connection, a reset stream, a timeout, or a 502/503/504 from a gateway.
+	mayHaveActed
+	// answered: Clerk answered and the answer says what happened: any other status, or a 2xx
+	// that could not be read.
+	answered
+)
+
+// verdict is the retry decision on one failed attempt: whether another attempt may be sent,
+// what the failure says about Clerk's state, and why (for the debug log and the tests).
+type verdict struct {
+	retry  bool
+	effect effect
+	reason string
 }
 
-var retryableStatus = map[int]bool{
-	http.StatusBadGateway:         true,
-	http.StatusServiceUnavailable: true,
-	http.StatusGatewayTimeout:     true,
+// retryableStatus are the gateway answers after which an idempotent operation is repeated.
+func retryableStatus(code int) bool {
+	return code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+}
+
+// decide is the retry rule, as a pure function of the operation and one attempt's failure.
+// err is the attempt's error (never a context error: a call whose context ended stops);
+// sent reports whether the request may have reached the server in full.
+//
+// An attempt Clerk cannot have acted on is always repeated. One it may have acted on is
+// repeated only for an idempotent operation (Revoke): repeating Create would mint a second
+// live credential.
+func decide(op operation, err error, sent bool) verdict {
+	e, reason := effectOf(err, sent)
+	switch e {
+	case notActed:
+		return verdict{true, e, reason}
+	case mayHaveActed:
+		return verdict{op.idempotent(), e, reason}
+	}
+	return verdict{false, e, reason}
+}
+
+// effectOf classifies one attempt's failure.
+func effectOf(err error, sent bool) (effect, string) {
+	var apiErr *Error
+	switch {
+	case errors.As(err, &apiErr):
+		switch {
+		case apiErr.StatusCode == http.StatusTooManyRequests:
+			return notActed, "429: rate limited, nothing done"
+		case retryableStatus(apiErr.StatusCode):
+			return mayHaveActed, "gateway status: the request may have been processed"
+		}
+		return answered, "answered"
+	case errors.Is(err, ErrInvalidResponse):
+		return answered, "2xx that is not a sign-in token"
+	case !sent:
+		return notActed, "connection failed before the request was sent"
+	case isH2Unprocessed(err):
+		return notActed, "HTTP/2 server declared the request unprocessed"
+	}
+	return mayHaveActed, "transport error after the request was sent"
 }
 
 // call runs op under c's retry policy and returns its token, or the last error.
-func (c *Client) call(ctx context.Context, op operation) (*SignInToken, error) {
-	// outcomeUnknown: an earlier attempt failed after its request may have reached Clerk.
-	outcomeUnknown := false
+func (c *Client) call(ctx context.Context, op operation, in input) (*SignInToken, error) {
+	// acted: an earlier attempt failed after Clerk may have acted on it.
+	acted := false
 	for attempt := 1; ; attempt++ {
-		tok, retryable, err := c.attempt(ctx, op, attempt)
+		tok, sent, err := c.attempt(ctx, op, in, attempt)
 		if err == nil {
 			return tok, nil
 		}
-		if outcomeUnknown && isCannotRevoke(err) {
-			return nil, fmt.Errorf("signintokens: %s: an earlier attempt's answer was lost, so that attempt may have revoked the token: %w", op.name, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("signintokens: %s: %w", op, context.Cause(ctx))
 		}
-		if !retryable || attempt >= c.retry.MaxAttempts {
-			return nil, fmt.Errorf("signintokens: %s: %w", op.name, err)
+		if acted && isCannotRevoke(err) {
+			return nil, fmt.Errorf("signintokens: %s: an earlier attempt's response was lost, so that attempt may have revoked the token: %w", op, err)
+		}
+		v := decide(op, err, sent)
+		acted = acted || v.effect == mayHaveActed
+		if !v.retry || attempt >= c.retry.MaxAttempts {
+			return nil, fmt.Errorf("signintokens: %s: %w", op, err)
 		}
 		wait, ok := c.nextWait(ctx, attempt, err)
 		if !ok {
-			return nil, fmt.Errorf("signintokens: %s: %w", op.name, err)
+			return nil, fmt.Errorf("signintokens: %s: %w", op, err)
 		}
-		// Only a 429 says for certain that nothing was done; a lost answer or a 502/503/504 from
-		// a proxy may come after Clerk acted.
-		outcomeUnknown = outcomeUnknown || !errors.Is(err, ErrRateLimited)
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk retry",
-			slog.String("operation", op.name), slog.Int("attempt", attempt), slog.Duration("wait", wait))
+			slog.String("operation", op.String()), slog.Int("attempt", attempt),
+			slog.String("reason", v.reason), slog.Duration("wait", wait))
 		if werr := c.wait(ctx, wait); werr != nil {
-			return nil, fmt.Errorf("signintokens: %s: gave up waiting to retry: %w (last attempt: %w)", op.name, werr, err)
+			return nil, fmt.Errorf("signintokens: %s: gave up waiting to retry: %w (last attempt: %w)", op, werr, err)
 		}
 	}
 }
 
-// attempt sends op once. It reports whether a failure may be retried under op's rules.
-func (c *Client) attempt(ctx context.Context, op operation, n int) (tok *SignInToken, retryable bool, err error) {
-	var wire wireTrace
+// attempt sends op once, reads the response and logs it. sent reports whether the request may
+// have reached the server in full; it is traced on the wire only where it can change the
+// retry decision (Create with retries on), and otherwise false only for a failed dial.
+func (c *Client) attempt(ctx context.Context, op operation, in input, n int) (tok *SignInToken, sent bool, err error) {
+	var wire *wireTrace
+	if op == create && c.retry.MaxAttempts > 1 {
+		wire = new(wireTrace)
+		ctx = wire.attach(ctx)
+	}
 	start := time.Now()
-	resp, err := op.send(wire.attach(ctx))
+	resp, err := c.send(ctx, op, in)
 	if err != nil {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request",
-			slog.String("operation", op.name), slog.Int("attempt", n),
+			slog.String("operation", op.String()), slog.Int("attempt", n),
 			slog.Duration("duration", time.Since(start)), slog.String("error", "transport"))
-		if ctx.Err() != nil {
-			return nil, false, context.Cause(ctx)
-		}
-		return nil, wire.notSent(err) || op.idempotent, err
+		return nil, !wire.notSent(err), err
 	}
 	tok, err = readResponse(resp)
-	attrs := []slog.Attr{
-		slog.String("operation", op.name), slog.Int("attempt", n),
-		slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)),
-	}
-	var apiErr *Error
-	if errors.As(err, &apiErr) && apiErr.TraceID != "" {
-		attrs = append(attrs, slog.String("trace_id", apiErr.TraceID))
-	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request", attrs...)
-	switch {
-	case err == nil:
-		return tok, false, nil
-	case apiErr == nil: // a 2xx we could not read: the server acted, so never repeat it
-		if !op.idempotent {
-			err = fmt.Errorf("%w; Clerk may have created the token all the same", err)
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.String("operation", op.String()), slog.Int("attempt", n),
+			slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)),
 		}
-		return nil, false, err
-	case apiErr.StatusCode == http.StatusTooManyRequests:
-		return nil, true, err
-	default:
-		return nil, op.idempotent && retryableStatus[apiErr.StatusCode], err
+		var apiErr *Error
+		if errors.As(err, &apiErr) && apiErr.TraceID != "" {
+			attrs = append(attrs, slog.String("trace_id", apiErr.TraceID))
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request", attrs...)
 	}
+	if err != nil && op == create && errors.Is(err, ErrInvalidResponse) {
+		err = fmt.Errorf("%w; Clerk may have created the token all the same", err)
+	}
+	return tok, true, err
 }
 
 // nextWait picks the wait before the next attempt. It reports false when the client should

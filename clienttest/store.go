@@ -100,7 +100,7 @@ func (s *store) all() []api.SignInToken {
 		t := s.tokens[id].token
 		out = append(out, api.SignInToken{
 			ID: t.ID, UserID: t.UserID, Status: api.Status(t.Status),
-			Token: deref(t.Token), URL: deref(t.URL),
+			Token: api.NewSecret(deref(t.Token)), URL: api.NewSecret(deref(t.URL)),
 			CreatedAt: time.UnixMilli(t.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(t.UpdatedAt).UTC(),
 		})
 	}

@@ -25,7 +25,7 @@ type tokenJSON struct {
 
 func printJSON(stdout, stderr io.Writer, tok *api.SignInToken, expiresAt *time.Time) int {
 	out := tokenJSON{
-		ID: tok.ID, UserID: tok.UserID, Status: string(tok.Status), URL: tok.URL, Token: tok.Token,
+		ID: tok.ID, UserID: tok.UserID, Status: string(tok.Status), URL: tok.URL.Reveal(), Token: tok.Token.Reveal(),
 		CreatedAt: tok.CreatedAt.UnixMilli(), UpdatedAt: tok.UpdatedAt.UnixMilli(),
 	}
 	if expiresAt != nil {
@@ -49,8 +49,8 @@ func printText(stdout io.Writer, tok *api.SignInToken, expiresAt *time.Time) {
 	if expiresAt != nil {
 		fmt.Fprintf(w, "expires:\t%s (in %s)\n", expiresAt.Format(time.RFC3339), time.Until(*expiresAt).Round(time.Second))
 	}
-	if tok.URL != "" {
-		fmt.Fprintf(w, "url:\t%s\n", tok.URL)
+	if tok.URL.Reveal() != "" {
+		fmt.Fprintf(w, "url:\t%s\n", tok.URL.Reveal())
 	}
 	w.Flush()
 }
