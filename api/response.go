@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
-	"github.com/clerkgen/signintokens/gen"
 )
 
 // readResponse reads resp's body and closes it. A 2xx decodes to a sign-in token; anything
@@ -25,15 +23,15 @@ func readResponse(resp *http.Response) (*SignInToken, error) {
 	if readErr != nil {
 		return nil, fmt.Errorf("%w: %d answer: %v", ErrInvalidResponse, resp.StatusCode, readErr)
 	}
-	var raw gen.SignInToken
-	if err := json.Unmarshal(body, &raw); err != nil {
+	d := new(decodedToken)
+	if err := json.Unmarshal(body, &d.wire); err != nil {
 		return nil, fmt.Errorf("%w: %d answer is not a sign-in token: %v", ErrInvalidResponse, resp.StatusCode, jsonProblem(err))
 	}
-	if raw.Object != gen.SignInTokenObjectSignInToken || raw.ID == "" {
+	if !d.wire.Object.isToken || d.wire.ID == "" {
 		return nil, fmt.Errorf("%w: %d answer is not a sign-in token (object %q, id empty: %t)",
-			ErrInvalidResponse, resp.StatusCode, raw.Object, raw.ID == "")
+			ErrInvalidResponse, resp.StatusCode, d.wire.Object.other, d.wire.ID == "")
 	}
-	return fromGen(raw), nil
+	return d.result(), nil
 }
 
 // jsonProblem describes a decoding error without quoting the body, which may hold credentials.
