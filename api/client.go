@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	signintokens "github.com/clerkgen/signintokens"
@@ -23,6 +24,7 @@ const DefaultExpiry = 30 * 24 * time.Hour
 type Client struct {
 	raw           *gen.ClientWithResponses
 	hc            *http.Client // what raw sends through (tests read it)
+	redact        func(string) string
 	baseURL       string
 	defaultExpiry time.Duration
 	retry         RetryPolicy
@@ -55,21 +57,31 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	if cfg.product != "" {
 		ua += " " + cfg.product
 	}
-	// The key lives only inside this closure: no field of Client holds it, so no fmt verb,
+	// The key lives only inside these closures: no field of Client holds it, so no fmt verb,
 	// reflection-based dumper or log handler that walks the struct can print it.
-	bearer := "Bearer " + secretKey
+	auth := []string{"Bearer " + secretKey}
+	redact := func(s string) string {
+		if !strings.Contains(s, secretKey) {
+			return s
+		}
+		return strings.ReplaceAll(s, secretKey, "[REDACTED]")
+	}
+	// Header values are built once and shared by every request (transports do not modify
+	// them); the generated client sets Content-Type on requests with a body.
+	accept := []string{"application/json"}
+	userAgent := []string{ua}
+	version := []string{signintokens.APIVersion}
 	setHeaders := func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", bearer)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", ua)
-		req.Header.Set("Clerk-API-Version", signintokens.APIVersion)
+		req.Header["Authorization"] = auth
+		req.Header["Accept"] = accept
+		req.Header["User-Agent"] = userAgent
+		req.Header["Clerk-Api-Version"] = version
 		return nil
 	}
 	raw, err := gen.NewClientWithResponses(cfg.baseURL,
-		gen.WithHTTPClient(doer{hc}), gen.WithRequestEditorFn(setHeaders))
+		gen.WithHTTPClient(doer{hc, redact}), gen.WithRequestEditorFn(setHeaders))
 	if err != nil {
-		return nil, invalidInput("base URL: %v", err)
+		return nil, invalidInput("base URL does not parse")
 	}
 	logger := cfg.logger
 	if logger == nil {
@@ -78,6 +90,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	return &Client{
 		raw:           raw,
 		hc:            hc,
+		redact:        redact,
 		baseURL:       cfg.baseURL,
 		defaultExpiry: cfg.defaultExpiry,
 		retry:         cfg.retry,

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/clerkgen/signintokens/gen"
 )
@@ -36,7 +39,7 @@ type Error struct {
 	Errors     []ErrorDetail // the decoded ClerkErrors; empty when the body was not one
 	TraceID    string        // clerk_trace_id: quote it to Clerk support
 	RetryAfter time.Duration // from the Retry-After header (seconds or an HTTP date); 0 if none
-	Header     http.Header   // the response's headers
+	Header     http.Header   // the response's headers, bounded, without cookies or credentials
 }
 
 // ErrorDetail is one entry of a ClerkErrors body.
@@ -108,12 +111,32 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// newError turns a non-2xx answer into an *Error, whatever its body: ClerkErrors, HTML, empty
-// or cut short.
-func newError(resp *http.Response, body []byte) *Error {
+// Bounds on what an *Error keeps of a response: a hostile or broken server must not make
+// it large, and text from it reaches Error() and logs.
+const (
+	maxErrorDetails = 8
+	maxCodeLen      = 64  // bytes, for Code, TraceID and param names
+	maxMessageLen   = 512 // bytes, for Message and LongMessage
+	maxMetaEntries  = 16  // per object or array in Meta, nested at most maxMetaDepth deep
+	maxMetaDepth    = 3
+	maxHeaderKept   = 8 << 10 // bytes of header names and values in Error.Header
+)
+
+// droppedHeaders are never kept in Error.Header: credentials a server or proxy may set or
+// echo back.
+var droppedHeaders = map[string]bool{
+	"Set-Cookie": true, "Set-Cookie2": true, "Cookie": true,
+	"Authorization": true, "Proxy-Authorization": true,
+}
+
+// newError turns a non-2xx response into an *Error, whatever its body: ClerkErrors, HTML,
+// empty or cut short. Every string from the server goes through clean, which removes the
+// client's key (see Client.redact), control and invisible characters, and bounds its length.
+func newError(resp *http.Response, body []byte, redact func(string) string) *Error {
+	clean := func(s string, max int) string { return cleanText(redact(s), max) }
 	e := &Error{
 		StatusCode: resp.StatusCode,
-		Header:     resp.Header,
+		Header:     keptHeader(resp.Header, redact),
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 	var ce gen.ClerkErrors
@@ -121,16 +144,137 @@ func newError(resp *http.Response, body []byte) *Error {
 		return e
 	}
 	if ce.ClerkTraceID != nil {
-		e.TraceID = *ce.ClerkTraceID
+		e.TraceID = clean(*ce.ClerkTraceID, maxCodeLen)
 	}
-	for _, d := range ce.Errors {
-		detail := ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage}
+	for _, d := range ce.Errors[:min(len(ce.Errors), maxErrorDetails)] {
+		detail := ErrorDetail{
+			Code:        clean(d.Code, maxCodeLen),
+			Message:     clean(d.Message, maxMessageLen),
+			LongMessage: clean(d.LongMessage, maxMessageLen),
+		}
 		if d.Meta != nil {
-			detail.Meta = *d.Meta
+			detail.Meta, _ = cleanMeta(*d.Meta, clean, 0).(map[string]any)
 		}
 		e.Errors = append(e.Errors, detail)
 	}
 	return e
+}
+
+// cleanMeta bounds and cleans a decoded JSON value from the server.
+func cleanMeta(v any, clean func(string, int) string, depth int) any {
+	switch v := v.(type) {
+	case string:
+		return clean(v, maxMessageLen)
+	case map[string]any:
+		if depth >= maxMetaDepth {
+			return nil
+		}
+		out := make(map[string]any, min(len(v), maxMetaEntries))
+		for k, x := range v {
+			if len(out) == maxMetaEntries {
+				break
+			}
+			out[clean(k, maxCodeLen)] = cleanMeta(x, clean, depth+1)
+		}
+		return out
+	case []any:
+		if depth >= maxMetaDepth {
+			return nil
+		}
+		out := make([]any, 0, min(len(v), maxMetaEntries))
+		for _, x := range v[:min(len(v), maxMetaEntries)] {
+			out = append(out, cleanMeta(x, clean, depth+1))
+		}
+		return out
+	}
+	return v // numbers, booleans, null
+}
+
+// keptHeader copies what an *Error keeps of the response headers: at most maxHeaderKept
+// bytes, without credentials (droppedHeaders) or any value that carries the client's key.
+func keptHeader(h http.Header, redact func(string) string) http.Header {
+	out := make(http.Header, min(len(h), 32))
+	size := 0
+	for name, values := range h {
+		if droppedHeaders[name] {
+			continue
+		}
+		for _, v := range values {
+			if size += len(name) + len(v); size > maxHeaderKept {
+				return out
+			}
+			if redact(v) == v {
+				out[name] = append(out[name], v)
+			}
+		}
+	}
+	return out
+}
+
+// cleanText makes a server's string safe to show: invalid UTF-8, control characters
+// (C0, C1), invisible formatting characters (bidi overrides, zero-width) and line or
+// paragraph separators are dropped, and the result is cut to at most max bytes, marked "…".
+func cleanText(s string, max int) string {
+	if len(s) <= max && !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s // the common case: nothing to do, nothing allocated
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() > max {
+			break
+		}
+		if r != utf8.RuneError && !unsafeRune(r) {
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
+	if len(out) > max {
+		cut := max - len("…")
+		for cut > 0 && !utf8.RuneStart(out[cut]) {
+			cut--
+		}
+		out = out[:cut] + "…"
+	}
+	return out
+}
+
+// maxTransportErrorLen bounds the text of a transport error that quotes the server.
+const maxTransportErrorLen = 1024
+
+// cleanTransportError returns err as it is, unless its text carries the client's key, control
+// characters or more than maxTransportErrorLen bytes: net/http quotes a server's malformed
+// header or status line, which a server echoing the request fills with the key. Such an error
+// is replaced by one with the cleaned text, which keeps only a context error to match.
+func cleanTransportError(err error, redact func(string) string) error {
+	msg := err.Error()
+	clean := cleanText(redact(msg), maxTransportErrorLen)
+	if clean == msg {
+		return err
+	}
+	e := &transportError{msg: clean}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		e.cause = context.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		e.cause = context.Canceled
+	}
+	return e
+}
+
+type transportError struct {
+	msg   string
+	cause error
+}
+
+func (e *transportError) Error() string { return e.msg }
+func (e *transportError) Unwrap() error { return e.cause }
+
+// unsafeRune reports the characters that may not appear in an id, nor in text from a server
+// once cleaned: controls (C0, C1, DEL), invisible formatting characters (Unicode Cf: bidi
+// overrides and isolates, zero-width spaces and joiners, the BOM) and line and paragraph
+// separators, which can reorder, hide or forge what a terminal or log shows.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp)
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).

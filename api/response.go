@@ -10,7 +10,7 @@ import (
 
 // readResponse reads resp's body and closes it. A 2xx decodes to a sign-in token; anything
 // else becomes an *Error. It is the one place where answers become results.
-func readResponse(resp *http.Response) (*SignInToken, error) {
+func readResponse(resp *http.Response, redact func(string) string) (*SignInToken, error) {
 	var body []byte
 	readErr := errBodyTooLarge
 	if resp.ContentLength <= maxBodyBytes { // a body declared too large is not read at all
@@ -18,7 +18,7 @@ func readResponse(resp *http.Response) (*SignInToken, error) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newError(resp, body) // a truncated or unreadable body still yields its status
+		return nil, newError(resp, body, redact) // a truncated or unreadable body still yields its status
 	}
 	if readErr != nil {
 		return nil, fmt.Errorf("%w: %d answer: %v", ErrInvalidResponse, resp.StatusCode, readErr)

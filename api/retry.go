@@ -24,14 +24,28 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second}
 }
 
+// Bounds on a RetryPolicy, so that no policy NewClient accepts can hammer a server or
+// overflow a wait: at most maxAttempts requests per call, at least minRetryDelay of backoff
+// window before each retry, and no single wait over maxRetryDelay.
+const (
+	maxAttempts   = 10
+	minRetryDelay = time.Millisecond
+	maxRetryDelay = 10 * time.Minute
+)
+
 func (p RetryPolicy) check() error {
 	switch {
-	case p.MaxAttempts < 1:
-		return invalidInput("RetryPolicy.MaxAttempts is %d; it counts the first attempt, so it must be at least 1", p.MaxAttempts)
-	case p.BaseDelay < 0:
-		return invalidInput("RetryPolicy.BaseDelay is negative (%v)", p.BaseDelay)
+	case p.MaxAttempts < 1 || p.MaxAttempts > maxAttempts:
+		return invalidInput("RetryPolicy.MaxAttempts is %d; it counts the first attempt, so it must be 1 (no retries) to %d", p.MaxAttempts, maxAttempts)
+	case p.BaseDelay < 0 || p.MaxDelay < 0:
+		return invalidInput("RetryPolicy.BaseDelay (%v) or MaxDelay (%v) is negative", p.BaseDelay, p.MaxDelay)
 	case p.MaxDelay < p.BaseDelay:
 		return invalidInput("RetryPolicy.MaxDelay (%v) is less than BaseDelay (%v)", p.MaxDelay, p.BaseDelay)
+	case p.MaxDelay > maxRetryDelay:
+		return invalidInput("RetryPolicy.MaxDelay is %v; at most %v", p.MaxDelay, maxRetryDelay)
+	case p.MaxAttempts > 1 && p.BaseDelay < minRetryDelay:
+		return invalidInput("RetryPolicy.BaseDelay is %v with MaxAttempts %d: retries would go back to back; "+
+			"set BaseDelay to at least %v, or MaxAttempts to 1 to turn retries off", p.BaseDelay, p.MaxAttempts, minRetryDelay)
 	}
 	return nil
 }
@@ -184,7 +198,7 @@ func (c *Client) attempt(ctx context.Context, op operation, in input, n int) (to
 			slog.Duration("duration", time.Since(start)), slog.String("error", "transport"))
 		return nil, !wire.notSent(err), err
 	}
-	tok, err = readResponse(resp)
+	tok, err = readResponse(resp, c.redact)
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{
 			slog.String("operation", op.String()), slog.Int("attempt", n),

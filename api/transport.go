@@ -70,14 +70,17 @@ const maxBodyBytes = 1 << 20
 var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodyBytes)
 
 // doer sends every request of a Client, the facade's and Raw's alike: once (see noReplay),
-// and reading at most maxBodyBytes of the response.
-type doer struct{ hc *http.Client }
+// reading at most maxBodyBytes of the response, and never returning the key in an error.
+type doer struct {
+	hc     *http.Client
+	redact func(string) string // removes the client's key from text (see cleanTransportError)
+}
 
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	noReplay(req)
 	resp, err := d.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, cleanTransportError(err, d.redact)
 	}
 	if resp.StatusCode < 200 {
 		// A 101 Switching Protocols hands over the raw connection as the body, and no

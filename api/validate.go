@@ -1,11 +1,11 @@
 package api
 
 import (
-	"errors"
 	"net"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -28,27 +28,40 @@ func checkSecretKey(key string) error {
 }
 
 // checkBaseURL accepts https URLs, and plain http only to a loopback host, so that a key is
-// never sent in clear text over a network.
-func checkBaseURL(raw string) error {
+// never sent in clear text over a network; and either an origin (to which it adds /v1, as
+// Clerk's CLERK_API_URL) or a URL whose path ends in /v1 (as clerk-sdk-go's). It returns the
+// URL the client sends to. Its errors show at most the scheme and host: a path, query,
+// fragment or user info may carry a credential pasted in the wrong place.
+func checkBaseURL(raw string) (string, error) {
+	if strings.ContainsFunc(raw, unsafeRune) || !utf8.ValidString(raw) {
+		return "", invalidInput("base URL contains control, invisible or invalid characters")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return invalidInput("base URL does not parse: %v", errors.Unwrap(err))
+		return "", invalidInput("base URL does not parse as a URL")
 	}
+	shown := u.Scheme + "://" + u.Host
 	switch {
-	case u.Host == "":
-		return invalidInput("base URL %q has no host", u.Redacted())
+	case u.Host == "" || u.Opaque != "":
+		return "", invalidInput("base URL has no host; want an origin such as https://api.clerk.com")
 	case u.User != nil:
-		return invalidInput("base URL must not carry user info")
-	case u.RawQuery != "" || u.Fragment != "":
-		return invalidInput("base URL %q must not have a query or fragment", u.Redacted())
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
-		return invalidInput("base URL %q is plain http to a non-loopback host; use https (http is for 127.0.0.1, ::1 and localhost)", u.Redacted())
+		return "", invalidInput("base URL %q must not carry user info", shown)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return "", invalidInput("base URL %q must not have a query or fragment", shown)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "", invalidInput("base URL %q is plain http to a non-loopback host; use https (http is for 127.0.0.1, ::1 and localhost)", shown)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", invalidInput("base URL %q: scheme must be https", shown)
 	}
-	return invalidInput("base URL %q: scheme must be https", u.Redacted())
+	switch path := strings.TrimSuffix(u.EscapedPath(), "/"); {
+	case path == "":
+		u.Path, u.RawPath = "/v1", ""
+	case path == "/v1" || strings.HasSuffix(path, "/v1"):
+		// as given
+	default:
+		return "", invalidInput("base URL %q has a path that does not end in /v1; give the origin (the client adds /v1) or a URL ending in /v1", shown)
+	}
+	return u.String(), nil
 }
 
 func isLoopback(host string) bool {
@@ -59,18 +72,23 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func isControl(r rune) bool { return r < ' ' || r == 0x7f }
+// maxIDLen bounds a user or organization id; Clerk's are about 32 characters.
+const maxIDLen = 256
 
-// checkID refuses an empty required id, any id with whitespace or control characters, which
-// no Clerk id has, and any id that is not UTF-8, which JSON could only send altered.
+// checkID refuses an empty required id, and any id that is over maxIDLen bytes, not valid
+// UTF-8 (it would reach the wire as U+FFFD, so two ids would name one user), or that holds
+// whitespace of any script, controls or invisible formatting characters (unsafeRune), none
+// of which any Clerk id has. The id is not echoed.
 func checkID(field, id string, required bool) error {
 	switch {
 	case id == "" && required:
 		return invalidInput("%s is empty", field)
-	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return invalidInput("%s contains whitespace or control characters", field)
+	case len(id) > maxIDLen:
+		return invalidInput("%s is %d bytes; at most %d", field, len(id), maxIDLen)
 	case !utf8.ValidString(id):
 		return invalidInput("%s is not valid UTF-8", field)
+	case strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unsafeRune(r) }):
+		return invalidInput("%s contains whitespace, control or invisible characters", field)
 	}
 	return nil
 }
