@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -24,4 +26,44 @@ func TestCheckIDFastPathAgrees(t *testing.T) {
 			t.Errorf("%q took the fast path", id)
 		}
 	}
+}
+
+// readBody reads what io.ReadAll reads, whatever the declared length says: shorter, exact,
+// longer, unknown, read in pieces, or failing midway.
+func TestReadBodyAgreesWithReadAll(t *testing.T) {
+	body := strings.Repeat("0123456789", 150)
+	for _, declared := range []int64{-1, 0, 1, 100, 1499, 1500, 1501, 4096} {
+		for _, chunk := range []int{1, 7, 512, 4096} {
+			got, err := readBody(&chunked{s: body, n: chunk}, declared)
+			if err != nil || string(got) != body {
+				t.Errorf("declared %d, chunks of %d: %d bytes, %v; want all %d", declared, chunk, len(got), err, len(body))
+			}
+		}
+	}
+	failing := &chunked{s: body, n: 100, failAt: 700}
+	got, err := readBody(failing, 1500)
+	if !errors.Is(err, errFailing) || string(got) != body[:700] {
+		t.Errorf("failing midway: %d bytes, %v; want the 700 bytes read and the error", len(got), err)
+	}
+}
+
+var errFailing = errors.New("connection reset")
+
+// chunked hands out s n bytes at a time, failing once failAt bytes are out (0: never).
+type chunked struct {
+	s         string
+	n, failAt int
+	off       int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if c.failAt > 0 && c.off >= c.failAt {
+		return 0, errFailing
+	}
+	if c.off == len(c.s) {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.n)], c.s[c.off:])
+	c.off += n
+	return n, nil
 }
