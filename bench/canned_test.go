@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bytes"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,17 +14,32 @@ const cannedBaseURL = "https://api.clerk.com/v1"
 
 const benchKey = "sk_test_bench0123456789abcdef"
 
-// Sign-in tokens as Clerk answers them, of realistic size (the spec's examples).
-var (
-	createdJSON = []byte(`{"object":"sign_in_token","id":"sit_2abcDEFghiJKLmnoPQRstuVWXyz","status":"pending",` +
-		`"user_id":"user_2abcDEFghiJKLmnoPQRstuVWXyz",` +
-		`"token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzJhYmMiLCJzaWQiOiJzaXRfMmFiYyJ9.c2lnbmF0dXJlLW9mLXRoZS10aWNrZXQ",` +
-		`"url":"https://example.accounts.dev/sign-in?__clerk_ticket=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzJhYmMiLCJzaWQiOiJzaXRfMmFiYyJ9.c2lnbmF0dXJlLW9mLXRoZS10aWNrZXQ",` +
-		`"created_at":1764106651000,"updated_at":1764106651000}`)
-	revokedJSON = []byte(`{"object":"sign_in_token","id":"sit_2abcDEFghiJKLmnoPQRstuVWXyz","status":"revoked",` +
+var createdJSON, revokedJSON = cannedTokens()
+
+var notFoundJSON = []byte(`{"errors":[{"message":"not found","long_message":"Resource not found","code":"resource_not_found"}]}`)
+
+// cannedTokens are a sign-in token as Clerk answers Create and then Revoke, of realistic size:
+// the ticket is an RS256 JWT, whose signature alone is 342 base64url characters, and the URL
+// carries the ticket again, about 1.6 KB in all. (Revoke's answer has neither.)
+func cannedTokens() (created, revoked []byte) {
+	b64 := base64.RawURLEncoding.EncodeToString
+	header := b64([]byte(`{"alg":"RS256","kid":"ins_2abcDEFghiJKLmnoPQRstuVWXyz","typ":"JWT"}`))
+	payload := b64([]byte(`{"exp":1766698651,"iat":1764106651,"iss":"https://clerk.example.accounts.dev",` +
+		`"jti":"sit_2abcDEFghiJKLmnoPQRstuVWXyz","nbf":1764106641,"sid":"sit_2abcDEFghiJKLmnoPQRstuVWXyz",` +
+		`"sub":"user_2abcDEFghiJKLmnoPQRstuVWXyz"}`))
+	signature := make([]byte, 256) // RSA-2048
+	for i := range signature {
+		signature[i] = byte(i*7 + 3)
+	}
+	ticket := header + "." + payload + "." + b64(signature)
+	url := "https://example.accounts.dev/v1/tickets/accept?ticket=" + ticket
+	created = fmt.Appendf(nil, `{"object":"sign_in_token","id":"sit_2abcDEFghiJKLmnoPQRstuVWXyz","status":"pending",`+
+		`"user_id":"user_2abcDEFghiJKLmnoPQRstuVWXyz","token":%q,"url":%q,"created_at":1764106651000,"updated_at":1764106651000}`,
+		ticket, url)
+	revoked = []byte(`{"object":"sign_in_token","id":"sit_2abcDEFghiJKLmnoPQRstuVWXyz","status":"revoked",` +
 		`"user_id":"user_2abcDEFghiJKLmnoPQRstuVWXyz","created_at":1764106651000,"updated_at":1764106652000}`)
-	notFoundJSON = []byte(`{"errors":[{"message":"not found","long_message":"Resource not found","code":"resource_not_found"}]}`)
-)
+	return created, revoked
+}
 
 // cannedTransport answers in memory, so a benchmark measures the client and nothing else. It
 // reads the request body, as a real transport does, and builds a fresh response each time.
