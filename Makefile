@@ -42,15 +42,18 @@ lint:
 
 ## bench: benchmarks, benchstat-friendly, into files (compare two runs: benchstat old.txt new.txt).
 ## bench-clients.txt: Create and Revoke through api, bare gen, a hand-written client and
-## clerk-sdk-go on one in-memory transport, interleaved (-count); bench-clients-table.txt sets them
-## side by side. bench-loopback.txt: 2,000 calls over loopback at concurrency 1/8/32, with the
-## connections opened. bench.txt: this module's own benchmarks.
+## clerk-sdk-go on one in-memory transport, interleaved (-count), and the facade against the
+## hand-written client in alternating blocks (CreatePaired: their CPU ratio);
+## bench-clients-table.txt sets them side by side. bench-loopback.txt: 2,000 calls over loopback
+## at concurrency 1/8/32 with the connections opened, and the fake's validated calls/s.
+## bench.txt: this module's own benchmarks. See README.md, Performance.
 BENCH_COUNT ?= 10
 bench: SHELL := bash
 bench: .SHELLFLAGS := -o pipefail -ec
 bench:
-	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Create|Revoke)$$' -benchmem -count $(BENCH_COUNT) . | tee ../bench-clients.txt
-	$(BENCHSTAT) -col /client bench-clients.txt | tee bench-clients-table.txt
+	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Create|Revoke|CreatePaired)$$' -benchmem -count $(BENCH_COUNT) . | tee ../bench-clients.txt
+	{ $(BENCHSTAT) -filter '.name:/^(Create|Revoke)$$/' -col /client bench-clients.txt; \
+	  $(BENCHSTAT) -filter '.name:CreatePaired' bench-clients.txt; } | tee bench-clients-table.txt
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Loopback|FakeValidated)$$' -benchmem -benchtime 2000x -count 3 . | tee ../bench-loopback.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
 
