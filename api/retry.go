@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// RetryPolicy says how often and how long the client retries an attempt that may be retried.
-// Which attempts may be retried depends on the operation; see the package documentation.
+// RetryPolicy says how often and how long the client retries an attempt that may be retried;
+// which attempts may be is the rule in Retries, in the package documentation. NewClient
+// refuses a policy with MaxAttempts outside 1–10, a MaxDelay over 10 minutes, or, when
+// MaxAttempts is over 1, a BaseDelay under 1ms (which would retry back to back).
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, the first included; 1 turns retries off
 	BaseDelay   time.Duration // first backoff; doubles each attempt, full jitter
