@@ -92,6 +92,9 @@ func TestHostileServerStringsNeverReachTheTerminalRaw(t *testing.T) {
 			if !strings.Contains(out, `sit_\x1b[2J`) {
 				t.Errorf("the id is not shown escaped:\n%s", out)
 			}
+			if tc.args[0] == "create" && !strings.Contains(out, "url:      "+terminalText(ok["url"].(string), 1<<20)+"\n") {
+				t.Errorf("the URL is not shown whole, escaped:\n%s", out)
+			}
 			if strings.Contains(out+errOut, "jwtSECRET") {
 				t.Errorf("text output shows the token:\n%s\n%s", out, errOut)
 			}
