@@ -14,8 +14,9 @@ import (
 
 const testKey = "sk_test_h2testSECRETKEY"
 
-// transports are the three ways a Create reaches the wire: the api package's own default
-// client, a caller's *http.Client, and the generated client behind Client.Raw.
+// transports are the ways a Create reaches the wire: the api package's own default client, a
+// caller's *http.Client (over net/http's bundled HTTP/2, or x/net/http2's Transport), and the
+// generated client behind Client.Raw.
 var transports = []struct {
 	name   string
 	client func(t *testing.T, srv *h2Server, maxAttempts int) createFunc
@@ -30,6 +31,11 @@ var transports = []struct {
 		}}
 		t.Cleanup(hc.CloseIdleConnections)
 		return facade(newClient(t, srv, n, api.WithHTTPClient(hc)))
+	}},
+	{"x/net/http2 Transport", func(t *testing.T, srv *h2Server, n int) createFunc {
+		tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: testPool}}
+		t.Cleanup(tr.CloseIdleConnections)
+		return facade(newClient(t, srv, n, api.WithHTTPClient(&http.Client{Transport: tr})))
 	}},
 	{"Raw", func(t *testing.T, srv *h2Server, n int) createFunc {
 		c := newClient(t, srv, n)
