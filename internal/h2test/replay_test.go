@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 x/net/http2.Transport is deprecated, but a caller's client may still use it: it is tested on purpose.
+
 package h2test_test
 
 import (
