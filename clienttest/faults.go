@@ -17,8 +17,7 @@ type fault struct {
 func (f fault) header() http.Header {
 	h := http.Header{}
 	if f.retryAfter > 0 {
-		secs := int64((f.retryAfter + time.Second - 1) / time.Second)
-		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+		h.Set("Retry-After", strconv.FormatInt(retryAfterSeconds(f.retryAfter), 10))
 	}
 	return h
 }

@@ -40,6 +40,8 @@ type Handler struct {
 	violations []string
 	faults     []fault
 	latency    time.Duration
+	limiter    *rateLimiter // nil: no rate limit
+	now        func() time.Time
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -65,6 +67,9 @@ func NewHandler(opts ...Option) (*Handler, error) {
 	if _, err := api.NewClient(cfg.secretKey); err != nil {
 		return nil, fmt.Errorf("clienttest: WithSecretKey: %w", err)
 	}
+	if cfg.rateLimitSet && (cfg.rateLimit < 1 || cfg.rateWindow <= 0) {
+		return nil, fmt.Errorf("clienttest: WithRateLimit(%d, %v): want at least 1 request in a window longer than 0", cfg.rateLimit, cfg.rateWindow)
+	}
 	return &Handler{
 		contract: mustContract(),
 		store:    newStore(cfg.users, cfg.now),
@@ -72,6 +77,8 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		report:   cfg.onViolation,
 		quiet:    cfg.reportOff,
 		latency:  cfg.latency,
+		limiter:  newRateLimiter(cfg.rateLimit, cfg.rateWindow),
+		now:      cfg.now,
 		closed:   make(chan struct{}),
 	}, nil
 }
@@ -143,6 +150,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if v != nil {
 		h.violate(v.message, false)
+	}
+	if authenticated := r.Header.Get("Authorization") == "Bearer "+h.key; authenticated {
+		if ok, wait := h.limiter.admit(h.now()); !ok {
+			h.writeFault(w, r, in, fault{status: http.StatusTooManyRequests, retryAfter: wait})
+			return
+		}
 	}
 
 	f, faulty := h.nextFault()
@@ -273,7 +286,7 @@ func messages(code, param string) (string, string) {
 	case "authorization_invalid":
 		return "Unauthorized request", "You are not authorized to perform this request"
 	case "too_many_requests":
-		return "Too many requests", "Too many requests, please try again later."
+		return "Too many requests", "Too many requests, retry later"
 	case "request_body_invalid":
 		return "invalid request body", "The request body is not a JSON object of the expected shape."
 	}
