@@ -72,12 +72,13 @@ type violation struct {
 // carry an sk_ key. Whether it is the right key is the fake's business, not the contract's.
 func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	const scheme = "Bearer " // the scheme is case-insensitive (RFC 9110 §11.1)
 	switch {
 	case h == "":
 		return errors.New("no Authorization header")
-	case !strings.HasPrefix(h, "Bearer "):
+	case len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme):
 		return errors.New("the Authorization header is not \"Bearer <secret key>\"")
-	case !strings.HasPrefix(strings.TrimPrefix(h, "Bearer "), "sk_"):
+	case !strings.HasPrefix(h[len(scheme):], "sk_"):
 		return errors.New("bearer token is not a secret key (sk_…)")
 	}
 	return nil
