@@ -95,8 +95,8 @@ func (s *store) create(userID, orgID string, expiresIn time.Duration) (Token, st
 }
 
 // evict drops the oldest finished or expired tokens until at most limit remain. When pending
-// tokens fill the store it cannot get there; it then waits for the store to grow by a quarter
-// of the limit before looking again, so each create pays O(1) on average.
+// tokens fill the store it cannot get there; either way it waits for the store to grow by a
+// quarter before looking again, so each create pays O(1) on average.
 func (s *store) evict() {
 	now := s.now()
 	excess := len(s.order) - s.limit
@@ -111,7 +111,7 @@ func (s *store) evict() {
 	}
 	clear(s.order[len(kept):]) // let the evicted tokens go
 	s.order = kept
-	s.nextSweep = max(s.limit, len(s.order)) + max(1, s.limit/4)
+	s.nextSweep = max(s.limit, len(s.order)) + max(1, max(s.limit, len(s.order))/4)
 }
 
 // transition moves a pending token to status.
