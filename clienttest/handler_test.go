@@ -184,7 +184,13 @@ func TestServerCloseClosesTheServer(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	s.Close() // returns only once the waiting handler has (httptest.Server.Close waits for it)
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }() // returns once the waiting handler has, as httptest.Server.Close does
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return: a request waiting out the latency was not released")
+	}
 	select {
 	case <-waiting:
 	case <-time.After(10 * time.Second):
