@@ -156,7 +156,7 @@ func classify(op string, err error) *violation {
 	msg := fmt.Sprintf("%s request breaks the contract: %v", op, err)
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
-		return &violation{status: http.StatusUnauthorized, code: "authentication_invalid", message: msg}
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: msg}
 	}
 	var schema *openapi3.SchemaError
 	if errors.As(err, &schema) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,40 @@ func TestRecordedRequestsAreBoundedExactCopies(t *testing.T) {
 	resp2, body := rawPost(t, s2.URL()+"/sign_in_tokens", big, "Bearer "+s2.SecretKey())
 	if resp2.StatusCode != 422 || errorCode(t, body) != "request_body_invalid" || len(tb.Reports()) != 1 || !strings.Contains(tb.Reports()[0], "over") {
 		t.Fatalf("a 100 KiB body: %d %s, reports %q; want 422 request_body_invalid saying it is over the bound", resp2.StatusCode, body, tb.Reports())
+	}
+}
+
+// countingReader counts what is read of an endless body.
+type countingReader struct{ n int64 }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+func TestRefusedAndOversizedBodiesAreNotReadWhole(t *testing.T) {
+	h, err := clienttest.NewHandler(clienttest.AllowContractViolations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"sk_test_wrong", h.SecretKey()} {
+		body := &countingReader{}
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/v1/sign_in_tokens", body)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req) // an endless body: must return
+		switch {
+		case key != h.SecretKey() && (w.Code != 401 || body.n != 0):
+			t.Errorf("wrong key: %d, %d bytes read; want 401 with nothing read", w.Code, body.n)
+		case key == h.SecretKey() && (w.Code != 422 || body.n > 128<<10):
+			t.Errorf("endless body: %d, %d bytes read; want 422 after at most the 64 KiB bound", w.Code, body.n)
+		}
+	}
+	if len(h.Requests()) != 1 {
+		t.Fatalf("%d requests recorded; want only the authenticated one", len(h.Requests()))
 	}
 }
