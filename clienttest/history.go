@@ -59,9 +59,9 @@ func (r *ring[T]) add(v T) {
 func (r *ring[T]) list(copyOf func(T) T) ([]T, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]T, 0, len(r.items))
-	for _, v := range append(r.items[r.next:], r.items[:r.next]...) {
-		out = append(out, copyOf(v))
+	out := make([]T, len(r.items))
+	for i := range out {
+		out[i] = copyOf(r.items[(r.next+i)%len(r.items)])
 	}
 	return out, r.total
 }
