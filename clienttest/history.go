@@ -21,8 +21,9 @@ const (
 )
 
 // Request is one authenticated API request the fake received. Header and Body are bounded
-// copies: a body is cut at 16 KiB and headers stop at 8 KiB, which no request of this API
-// reaches.
+// copies: a body is cut at 16 KiB and headers stop at 8 KiB (in name order), which no request
+// of this API reaches. Header holds Authorization as sent, the fake's own key; the control API
+// shows it as [REDACTED].
 type Request struct {
 	Method string
 	Path   string // e.g. /v1/sign_in_tokens
