@@ -74,6 +74,8 @@ spec-valid:
 
 ## spec-gate: oasdiff between the last release's spec and openapi.yaml. ERR-level (breaking) changes
 ## fail unless acknowledged in $(SPEC_ACCEPTED); every change is listed.
+# The spec paths stay relative: oasdiff's --err-ignore takes the first field of a line that starts
+# with "/" as the API path, and an absolute file path in the copied line would take its place.
 spec-gate:
 	@test -f $(RELEASED)/openapi.yaml || { echo "spec-gate: no released spec at $(RELEASED)/openapi.yaml; record one with 'make record-release VERSION=vX.Y.Z'"; exit 1; }
 	@echo "== wire contract: changes since $$(cat $(RELEASED)/VERSION) (oasdiff)"
