@@ -96,10 +96,11 @@ api-gate:
 contract-tests:
 	$(GO) test $(RACE) -count=1 -v -run '$(CONTRACT_TESTS)' ./clienttest
 
-## test-tools: the tests of spec-update and of the Go API gate (tool modules make test skips).
+## test-tools: vet, staticcheck and the tests of spec-update and of the Go API gate (modules of
+## their own, which make test and make lint skip).
 test-tools:
-	cd internal/tools/specupdate && $(GO) test -count=1 ./...
-	cd internal/tools/apidiff && $(GO) test -count=1 ./...
+	@set -e; for m in internal/tools/specupdate internal/tools/apidiff; do echo "== $$m"; \
+		(cd $$m && $(GO) vet ./... && $(GO) tool -modfile=../lint/go.mod staticcheck ./... && $(GO) test -count=1 ./...); done
 
 ## spec-diff: what openapi.yaml changed since BASE (a git revision, default HEAD; e.g. BASE=v0.1.0), by oasdiff.
 ## Breaking changes are listed as errors: a change to the contract is a change for every user.

@@ -154,11 +154,11 @@ func readExport(path, pkgPath string) (*types.Package, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := gcexportdata.NewReader(bufio.NewReader(f))
+	pkg, err := gcexportdata.Read(bufio.NewReader(f), token.NewFileSet(), map[string]*types.Package{}, pkgPath)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("read export data %s: %w", path, err)
 	}
-	return gcexportdata.Read(r, token.NewFileSet(), map[string]*types.Package{}, pkgPath)
+	return pkg, nil
 }
 
 // change is one line of the report: "<package>: <apidiff message>".
