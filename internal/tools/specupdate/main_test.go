@@ -138,7 +138,8 @@ func TestUpdateOfTheCurrentOperationsReproducesOpenAPIYAML(t *testing.T) {
 	}
 	got := mustUpdate(t, full, infoVersion(current))
 	if !bytes.Equal(got, current) {
-		t.Fatalf("spec-update changed openapi.yaml although the operations did not change; got:\n%s", got)
+		t.Fatalf("spec-update rewrites openapi.yaml although its operations did not change: openapi.yaml is not in the form spec-update writes "+
+			"(edited by hand? change it through spec/overlay.yaml or Clerk's spec, with make spec-update); spec-update writes:\n%s", got)
 	}
 }
 
