@@ -121,12 +121,16 @@ spec-update:
 	$(GO) generate ./...
 
 ## record-release: VERSION=vX.Y.Z: record the current spec and Go API as the released contract the
-## gates compare against, and clear the acknowledgements (they were for this release).
-record-release:
+## gates compare against, and clear the acknowledgements (they were for this release). Only a
+## valid spec with gen/ generated from it, api.Version = VERSION and a CHANGELOG.md section for it.
+record-release: check-generated
 	@echo "$(VERSION)" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+$$' || { echo "usage: make record-release VERSION=vX.Y.Z (semver)"; exit 2; }
+	$(GO) test -count=1 -run '^TestSpecIsValid|^TestAPIVersion' .
+	@$(GO) doc ./api Version | grep -qF 'Version = "$(patsubst v%,%,$(VERSION))"' || { echo "record-release: api.Version is not $(patsubst v%,%,$(VERSION)); set it to the version being released"; exit 1; }
+	@grep -qF '## [$(VERSION)]' CHANGELOG.md || { echo "record-release: CHANGELOG.md has no '## [$(VERSION)] - YYYY-MM-DD' section; move the Unreleased entries under one"; exit 1; }
 	mkdir -p $(RELEASED)/go
 	cp openapi.yaml $(RELEASED)/openapi.yaml
 	@$(APIGATE) record -repo "$(CURDIR)" -baseline "$(CURDIR)/$(RELEASED)/go"
 	echo "$(VERSION)" > $(RELEASED)/VERSION
 	@for f in $(SPEC_ACCEPTED) $(GO_ACCEPTED); do sed -i.bak '/^[^#]/d' $$f && rm -f $$f.bak; done
-	@echo "recorded $(VERSION). Move CHANGELOG.md's Unreleased entries under [$(VERSION)], commit, and tag $(VERSION)."
+	@echo "recorded $(VERSION) in $(RELEASED)/. Commit, and tag $(VERSION)."
