@@ -182,7 +182,7 @@ func diff(repo, baseline string) (changes []change, majorChanged bool, err error
 
 	current, _, err := load(repo, module)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("the packages do not type-check, so their API cannot be compared (fix the build first):\n%w", err)
 	}
 	for _, name := range gatedPackages {
 		old, err := readExport(filepath.Join(baseline, name+".export"), releasedModule+"/"+name)

@@ -339,3 +339,36 @@ func TestGateVerdictOnTheSecondVersion(t *testing.T) {
 		t.Errorf("with the change acknowledged, oasdiff still fails: %v\n%s", err, out)
 	}
 }
+
+// The shape the two operations have in the copy of Clerk's 2026-05-12 file this project could
+// read (testdata/clerk-shape) is taken too: an inline request body, 400 through the shared
+// ClerkErrors response, no examples. The expected openapi.yaml is committed beside it, so what a
+// real update would change (org_id and the named request schema gone, which the Go API gate
+// catches) is on record.
+func TestUpdateTakesClerksShape(t *testing.T) {
+	got := mustUpdate(t, readFile(t, "testdata/clerk-shape/bapi-2026-05-12.yml"), "2026-05-12")
+	if *updateGolden {
+		if err := os.WriteFile("testdata/clerk-shape/want.yaml", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := readFile(t, "testdata/clerk-shape/want.yaml"); !bytes.Equal(got, want) {
+		t.Fatalf("differs from testdata/clerk-shape/want.yaml; got:\n%s", got)
+	}
+	doc := parseYAML(t, got)
+	create := mapGet(mapGet(mapGet(doc, "paths"), "/sign_in_tokens"), "post")
+	if body := mapGet(mapGet(mapGet(mapGet(mapGet(create, "requestBody"), "content"), "application/json"), "schema"), "properties"); body == nil {
+		t.Error("the inline request body schema was not kept")
+	}
+	revoke := mapGet(mapGet(mapGet(doc, "paths"), "/sign_in_tokens/{sign_in_token_id}/revoke"), "post")
+	if ref := mapGet(mapGet(mapGet(revoke, "responses"), "400"), "$ref"); ref == nil || ref.Value != "#/components/responses/ClerkErrors" {
+		t.Error("revoke's 400 does not refer to ClerkErrors")
+	}
+	for _, op := range []*yaml.Node{create, revoke} {
+		for _, status := range []string{"401", "429"} {
+			if mapGet(mapGet(op, "responses"), status) == nil {
+				t.Errorf("%s: the overlay's %s is missing", mapGet(op, "operationId").Value, status)
+			}
+		}
+	}
+}
