@@ -34,8 +34,9 @@ type Client struct {
 }
 
 // NewClient returns a client that authenticates with secretKey, an sk_test_… or sk_live_…
-// key. A malformed key, base URL or option value is refused with an error wrapping
-// ErrInvalidInput; the error never repeats the key.
+// key, configured by opts. A malformed key, base URL or option value is refused with an error
+// wrapping [ErrInvalidInput] (see Input checks in the package documentation); the error never
+// repeats the key.
 func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkSecretKey(secretKey); err != nil {
 		return nil, err
@@ -106,7 +107,8 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 //	resp, err := c.Raw().CreateSignInTokenWithResponse(ctx, gen.CreateSignInTokenJSONRequestBody{UserID: id})
 //	// resp.StatusCode(), resp.HTTPResponse.Header, resp.JSON200, resp.JSON422, …
 //
-// Calls through Raw are sent once, as given: no input checks, expiry default or retries.
+// Calls through Raw are sent once, as given: no input checks, expiry default or retries; see
+// Raw access in the package documentation.
 func (c *Client) Raw() *gen.ClientWithResponses { return c.raw }
 
 // Format prints the client's base URL and nothing else: never the key.

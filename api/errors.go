@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,31 +16,34 @@ import (
 	"github.com/clerkgen/signintokens/gen"
 )
 
-// Sentinel errors, for errors.Is. A refused call wraps ErrInvalidInput; an *Error from Clerk
-// matches ErrUnauthorized, ErrNotFound or ErrRateLimited by its status.
+// Sentinel errors, for errors.Is. See Errors in the package documentation.
 var (
-	// ErrInvalidInput: the call or the client's configuration was refused before anything was
-	// sent. The message names what was wrong.
+	// ErrInvalidInput is returned when a call or the client's configuration is refused before
+	// anything is sent. The message names what was wrong without quoting it.
 	ErrInvalidInput = errors.New("invalid input")
-	// ErrUnauthorized: Clerk answered 401 or 403 (a wrong, revoked or under-privileged key).
+	// ErrUnauthorized is matched by an *Error with status 401 or 403 (a wrong, revoked or
+	// under-privileged key).
 	ErrUnauthorized = errors.New("unauthorized")
-	// ErrNotFound: Clerk answered 404 (an unknown sign-in token, user or organization).
+	// ErrNotFound is matched by an *Error with status 404 (an unknown sign-in token, user or
+	// organization).
 	ErrNotFound = errors.New("not found")
-	// ErrRateLimited: Clerk answered 429 and the client did not (or no longer could) wait.
+	// ErrRateLimited is matched by an *Error with status 429, returned when the client did not
+	// (or no longer could) wait.
 	ErrRateLimited = errors.New("rate limited")
-	// ErrInvalidResponse: Clerk answered 2xx with a body that is not a sign-in token, or a body
-	// over the 1 MiB bound. For Create the token may have been minted all the same.
+	// ErrInvalidResponse is returned when a 2xx response is not a sign-in token, or its body
+	// is over the 1 MiB bound. For Create the token may have been minted all the same.
 	ErrInvalidResponse = errors.New("invalid response")
 )
 
-// Error is every non-2xx answer from the API. Use errors.As to read it, or errors.Is with the
-// sentinels above to branch on its kind.
+// Error is every non-2xx response from the API. Use errors.As to read it, or errors.Is with
+// the sentinels above to branch on its kind. Its strings come from the server, cleaned and
+// bounded (see Errors in the package documentation).
 type Error struct {
 	StatusCode int
-	Errors     []ErrorDetail // the decoded ClerkErrors; empty when the body was not one
+	Errors     []ErrorDetail // the decoded ClerkErrors, at most 8; empty when the body was not one
 	TraceID    string        // clerk_trace_id: quote it to Clerk support
 	RetryAfter time.Duration // from the Retry-After header (seconds or an HTTP date); 0 if none
-	Header     http.Header   // the response's headers, bounded, without cookies or credentials
+	Header     http.Header   // the response's headers, at most 8 KiB, without cookies or credentials
 }
 
 // ErrorDetail is one entry of a ClerkErrors body.
@@ -62,7 +66,7 @@ func (e *Error) Error() string {
 		if d.Code != "" {
 			b.WriteString(": " + d.Code)
 		}
-		if msg := firstNonEmpty(d.LongMessage, d.Message); msg != "" {
+		if msg := cmp.Or(d.LongMessage, d.Message); msg != "" {
 			b.WriteString(": " + msg)
 		}
 		if param, ok := d.Meta["param_name"].(string); ok && param != "" {
@@ -100,15 +104,6 @@ func (e *Error) Code() string {
 // invalidInput wraps ErrInvalidInput with what was wrong.
 func invalidInput(format string, args ...any) error {
 	return fmt.Errorf("signintokens: %w: "+format, append([]any{ErrInvalidInput}, args...)...)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Bounds on what an *Error keeps of a response: a hostile or broken server must not make

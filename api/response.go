@@ -9,7 +9,7 @@ import (
 )
 
 // readResponse reads resp's body and closes it. A 2xx decodes to a sign-in token; anything
-// else becomes an *Error. It is the one place where answers become results.
+// else becomes an *Error. It is the one place where responses become results.
 func readResponse(resp *http.Response, redact func(string) string) (*SignInToken, error) {
 	var body []byte
 	readErr := errBodyTooLarge
@@ -21,14 +21,14 @@ func readResponse(resp *http.Response, redact func(string) string) (*SignInToken
 		return nil, newError(resp, body, redact) // a truncated or unreadable body still yields its status
 	}
 	if readErr != nil {
-		return nil, fmt.Errorf("%w: %d answer: %v", ErrInvalidResponse, resp.StatusCode, readErr)
+		return nil, fmt.Errorf("%w: %d response: %w", ErrInvalidResponse, resp.StatusCode, readErr)
 	}
 	d := new(decodedToken)
 	if err := json.Unmarshal(body, &d.wire); err != nil {
-		return nil, fmt.Errorf("%w: %d answer is not a sign-in token: %v", ErrInvalidResponse, resp.StatusCode, jsonProblem(err))
+		return nil, fmt.Errorf("%w: %d response is not a sign-in token: %v", ErrInvalidResponse, resp.StatusCode, jsonProblem(err))
 	}
 	if !d.wire.Object.isToken || d.wire.ID == "" {
-		return nil, fmt.Errorf("%w: %d answer is not a sign-in token (object %q, id empty: %t)",
+		return nil, fmt.Errorf("%w: %d response is not a sign-in token (object %q, id empty: %t)",
 			ErrInvalidResponse, resp.StatusCode, d.wire.Object.other, d.wire.ID == "")
 	}
 	return d.result(), nil

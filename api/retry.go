@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// RetryPolicy says how often and how long the client retries an attempt that may be retried.
-// Which attempts may be retried depends on the operation; see the package documentation.
+// RetryPolicy says how often and how long the client retries an attempt that may be retried;
+// which attempts may be is the rule in Retries, in the package documentation. NewClient
+// refuses a policy with MaxAttempts outside 1–10, a MaxDelay over 10 minutes, or, when
+// MaxAttempts is over 1, a BaseDelay under 1ms (which would retry back to back).
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, the first included; 1 turns retries off
 	BaseDelay   time.Duration // first backoff; doubles each attempt, full jitter
@@ -109,8 +111,8 @@ func retryableStatus(code int) bool {
 }
 
 // decide is the retry rule, as a pure function of the operation and one attempt's failure.
-// err is the attempt's error (never a context error: a call whose context ended stops);
-// sent reports whether the request may have reached the server in full.
+// err is the attempt's error (the loop stops on its own once the context has ended); sent
+// reports whether the request may have reached the server in full.
 //
 // An attempt Clerk cannot have acted on is always repeated. One it may have acted on is
 // repeated only for an idempotent operation (Revoke): repeating Create would mint a second
@@ -157,15 +159,12 @@ func (c *Client) call(ctx context.Context, op operation, in input) (*SignInToken
 		if err == nil {
 			return tok, nil
 		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("signintokens: %s: %w", op, context.Cause(ctx))
-		}
 		if acted && isCannotRevoke(err) {
 			return nil, fmt.Errorf("signintokens: %s: an earlier attempt's response was lost, so that attempt may have revoked the token: %w", op, err)
 		}
 		v := decide(op, err, sent)
 		acted = acted || v.effect == mayHaveActed
-		if !v.retry || attempt >= c.retry.MaxAttempts {
+		if !v.retry || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
 			return nil, fmt.Errorf("signintokens: %s: %w", op, err)
 		}
 		wait, ok := c.nextWait(ctx, attempt, err)
@@ -196,6 +195,9 @@ func (c *Client) attempt(ctx context.Context, op operation, in input, n int) (to
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request",
 			slog.String("operation", op.String()), slog.Int("attempt", n),
 			slog.Duration("duration", time.Since(start)), slog.String("error", "transport"))
+		if ctx.Err() != nil {
+			err = context.Cause(ctx) // the transport's error says less: "context deadline exceeded" in some wrapping
+		}
 		return nil, !wire.notSent(err), err
 	}
 	tok, err = readResponse(resp, c.redact)

@@ -68,18 +68,17 @@ type violation struct {
 	message string // what was wrong, for the test log; never quotes a credential
 }
 
-func (v *violation) Error() string { return v.message }
-
 // checkAuth is kin-openapi's AuthenticationFunc for bearerAuth: the header must be present and
 // carry an sk_ key. Whether it is the right key is the fake's business, not the contract's.
 func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	const scheme = "Bearer " // the scheme is case-insensitive (RFC 9110 §11.1)
 	switch {
 	case h == "":
 		return errors.New("no Authorization header")
-	case !strings.HasPrefix(h, "Bearer "):
+	case len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme):
 		return errors.New("the Authorization header is not \"Bearer <secret key>\"")
-	case !strings.HasPrefix(strings.TrimPrefix(h, "Bearer "), "sk_"):
+	case !strings.HasPrefix(h[len(scheme):], "sk_"):
 		return errors.New("bearer token is not a secret key (sk_…)")
 	}
 	return nil
@@ -98,27 +97,44 @@ func pointer(err *openapi3.SchemaError) string {
 	return "(body)"
 }
 
-// checkRequest validates r, whose body is given apart since it was read already. It returns
-// the route for checking the answer, and the violation if there is one.
-func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, *violation) {
-	// Route against the spec's server whatever host the request was sent to (the fake, a proxy,
-	// a development instance), so that only the path and method decide the operation.
-	routed := r.Clone(r.Context())
-	routed.URL.Scheme, routed.URL.Host, routed.Host = c.specScheme, c.specHost, c.specHost
-	routed.Body = http.NoBody
-	if len(body) > 0 {
-		routed.Body = io.NopCloser(bytes.NewReader(body))
-	}
+// route finds the contract's operation for r, against the spec's server whatever host the
+// request was sent to (the fake, a proxy, a development instance), so that only the path and
+// method decide. It returns the violation for a request that is no operation of the contract.
+func (c *contract) route(r *http.Request) (*openapi3filter.RequestValidationInput, *violation) {
+	// A shallow copy with its own URL: the headers are shared, not cloned, since an
+	// unauthenticated caller may send hundreds of kilobytes of them.
+	routed := r.WithContext(r.Context())
+	u := *r.URL
+	u.Scheme, u.Host = c.specScheme, c.specHost
+	routed.URL, routed.Host, routed.Body = &u, c.specHost, http.NoBody
 	route, params, err := c.router.FindRoute(routed)
 	if err != nil {
 		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
 			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, r.URL.Path, err)}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}
-	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		return in, classify(route.Operation.OperationID, err)
+	return &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}, nil
+}
+
+// validate checks the routed request in, whose body is given apart since it was read already.
+func (c *contract) validate(r *http.Request, in *openapi3filter.RequestValidationInput, body []byte) *violation {
+	in.Request.Body = http.NoBody
+	if len(body) > 0 {
+		in.Request.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	return in, nil
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return classify(in.Route.Operation.OperationID, err)
+	}
+	return nil
+}
+
+// checkRequest routes and validates r: the route for checking the answer, and the violation
+// if there is one.
+func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, *violation) {
+	in, v := c.route(r)
+	if v != nil {
+		return nil, v
+	}
+	return in, c.validate(r, in, body)
 }
 
 // declares reports whether the operation routed in in declares answers with status.
@@ -143,7 +159,7 @@ func classify(op string, err error) *violation {
 	msg := fmt.Sprintf("%s request breaks the contract: %v", op, err)
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
-		return &violation{status: http.StatusUnauthorized, code: "authentication_invalid", message: msg}
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: msg}
 	}
 	var schema *openapi3.SchemaError
 	if errors.As(err, &schema) {
