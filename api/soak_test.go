@@ -50,7 +50,6 @@ func TestSoakUnderFaults(t *testing.T) {
 	}
 	const workers = 32
 	s := clienttest.NewServer(t)
-	dropNext := func(n int) { s.LoseNext(n, 0) } // after clienttest gains it: s.DropNext(n)
 	c := s.Client(api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 1500 * time.Millisecond}))
 
 	// The whole run is bounded: every call's context derives from this one.
@@ -79,7 +78,7 @@ func TestSoakUnderFaults(t *testing.T) {
 		case 4:
 			s.LoseNext(1, lostStatus)
 		case 5:
-			dropNext(1)
+			s.DropNext(1)
 		case 6:
 			s.SetLatency(time.Duration(rng.IntN(4)) * time.Millisecond)
 		}
