@@ -76,14 +76,15 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
 
 ## fuzz: every fuzz target, FUZZTIME each (default 10s), on top of its committed seed corpus
-## (testdata/fuzz/<FuzzName>/). Targets are found, not listed.
+## (testdata/fuzz/<FuzzName>/). Targets are found, not listed, in any module (each runs from its
+## package's directory).
 FUZZTIME ?= 10s
 FUZZ_PKGS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | grep -v '^./internal/tools/' | xargs -r -n1 dirname | sort -u)
 fuzz:
 	@set -e; for pkg in $(FUZZ_PKGS); do \
 		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "== $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) .); \
 		done; \
 	done
 
