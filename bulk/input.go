@@ -31,6 +31,7 @@ type Input struct {
 // field, never a value that could be a credential. Blank lines are skipped.
 func ReadInputs(r io.Reader) ([]Input, error) {
 	br := bufio.NewReader(r)
+	skipped := 0 // blank lines before the first, so that line numbers stay the file's
 	for {
 		b, err := br.Peek(1)
 		if err != nil {
@@ -44,13 +45,16 @@ func ReadInputs(r io.Reader) ([]Input, error) {
 			continue
 		}
 		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
+			if b[0] == '\n' {
+				skipped++
+			}
 			br.Discard(1)
 			continue
 		}
 		if b[0] == '{' {
-			return readJSONLines(br)
+			return readJSONLines(br, skipped)
 		}
-		return readCSV(br)
+		return readCSV(br, skipped)
 	}
 }
 
@@ -59,13 +63,13 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("bulk: %w: "+format, append([]any{api.ErrInvalidInput}, args...)...)
 }
 
-func readCSV(r io.Reader) ([]Input, error) {
+func readCSV(r io.Reader, skipped int) ([]Input, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // checked below, with a clearer message
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, invalid("CSV header: %v", csvReason(err))
+		return nil, invalid("CSV header: %v", csvReason(err, skipped))
 	}
 	col := map[string]int{"user_id": -1, "org_id": -1, "expires_in_seconds": -1}
 	for i, name := range header {
@@ -78,7 +82,7 @@ func readCSV(r io.Reader) ([]Input, error) {
 		}
 	}
 	if col["user_id"] < 0 {
-		return nil, invalid("CSV header (line 1) has no user_id column")
+		return nil, invalid("CSV header (line %d) has no user_id column", skipped+1)
 	}
 	var out []Input
 	for {
@@ -86,10 +90,11 @@ func readCSV(r io.Reader) ([]Input, error) {
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, invalid("CSV: %v", csvReason(err))
+			return nil, invalid("CSV: %v", csvReason(err, skipped))
 		}
+		line, _ := cr.FieldPos(0)
+		line += skipped
 		if len(rec) != len(header) {
 			return nil, invalid("line %d has %d fields; the header has %d", line, len(rec), len(header))
 		}
@@ -108,10 +113,10 @@ func readCSV(r io.Reader) ([]Input, error) {
 }
 
 // csvReason is a CSV error without the text of the line, which is the caller's data.
-func csvReason(err error) error {
+func csvReason(err error, skipped int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("line %d, column %d: %w", pe.Line, pe.Column, pe.Err)
+		return fmt.Errorf("line %d, column %d: %w", pe.Line+skipped, pe.Column, pe.Err)
 	}
 	return err
 }
@@ -127,11 +132,11 @@ type inputLine struct {
 	URL   *json.RawMessage `json:"url"`
 }
 
-func readJSONLines(r io.Reader) ([]Input, error) {
+func readJSONLines(r io.Reader, skipped int) ([]Input, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	var out []Input
-	for line := 1; sc.Scan(); line++ {
+	for line := skipped + 1; sc.Scan(); line++ {
 		raw := bytes.TrimSpace(sc.Bytes())
 		if len(raw) == 0 {
 			continue
@@ -140,7 +145,7 @@ func readJSONLines(r io.Reader) ([]Input, error) {
 		if err := json.Unmarshal(raw, &l); err != nil {
 			// The decoder's message can quote the line; say only where and what kind.
 			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) {
+			if errors.As(err, &typeErr) && typeErr.Field != "" {
 				return nil, invalid("line %d: %s is not a string", line, typeErr.Field)
 			}
 			return nil, invalid("line %d is not a JSON object", line)
