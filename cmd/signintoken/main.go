@@ -77,6 +77,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		return runRevoke(ctx, args[1:], getenv, stdout, stderr)
 	case "fake":
 		return runFake(ctx, args[1:], getenv, stdout, stderr)
+	case "bulk":
+		return runBulk(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
