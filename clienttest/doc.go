@@ -40,7 +40,8 @@
 // FailNext answers the next requests with an error, unprocessed (a 429 with Retry-After, a
 // 503). LoseNext processes them and then loses the answer (an error status, or a dropped
 // connection): the case in which a careless client mints a token twice. WithLatency and
-// SetLatency slow every answer.
+// SetLatency slow every answer. WithRateLimit emulates Clerk's per-instance rate limit: past n
+// authenticated requests in a window, 429 too_many_requests with an accurate Retry-After.
 //
 // The contract is parsed once per process. A Server is safe for concurrent use, under
 // t.Parallel and from many goroutines.
