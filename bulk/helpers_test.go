@@ -209,4 +209,17 @@ func readLines(t testing.TB, path string) []string {
 	return lines
 }
 
+// signIn follows a sign-in URL, as the user would.
+func signIn(t testing.TB, url string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("signing in with an output URL: %s", resp.Status)
+	}
+}
+
 func allowViolations() clienttest.Option { return clienttest.AllowContractViolations() }

@@ -20,20 +20,20 @@ const (
 	LimitWindow      = 10 * time.Second
 )
 
-// Headroom is the share of a limit a run leaves unused. Half of it is the limiter's burst,
-// which lets a run catch up after a stall (a slow fsync, say); the other half absorbs the
-// jitter between a request leaving and the server counting it.
-const Headroom = 0.04
+// Headroom is the share of a limit a run leaves unused. A third of it is the limiter's burst,
+// which lets a run catch up after workers fell behind; the rest absorbs the jitter between a
+// request leaving and the server counting it.
+const Headroom = 0.03
 
 // NewLimiter returns a limiter that keeps a run under a server limit of n requests per window:
-// its steady rate is (1-Headroom)·n per window and its burst Headroom·n/2 (at least 1), so that
+// its steady rate is (1-Headroom)·n per window and its burst Headroom·n/3 (at least 1), so that
 // no window of that length holds more than n - burst of the requests it lets through.
 // It panics unless n ≥ 1 and window > 0, like regexp.MustCompile on a bad literal.
 func NewLimiter(n int, window time.Duration) *rate.Limiter {
 	if n < 1 || window <= 0 {
 		panic(fmt.Sprintf("bulk: NewLimiter(%d, %v): want at least 1 request in a positive window", n, window))
 	}
-	burst := max(1, int(float64(n)*Headroom/2))
+	burst := max(1, int(float64(n)*Headroom/3))
 	perWindow := min(float64(n)*(1-Headroom), float64(n-2*burst))
 	if perWindow <= 0 { // a limit of 1 or 2: no room for headroom, so halve it
 		perWindow = float64(n) / 2
@@ -68,6 +68,12 @@ const (
 	minRateShare = 0.1
 )
 
+// readySlots bounds the users whose intent is recorded but whose request is not sent yet. It
+// is what keeps the limiter fed while intents wait for their fsync (8 slots carry 200
+// requests/s with fsyncs of up to 40 ms), and what a SIGKILL can leave unknown beyond the
+// requests actually in flight.
+const readySlots = 8
+
 // pacer decides when a worker may send: no request during a pause that a 429 started, and
 // each at the limiter's pace. It is shared by every worker of a run.
 //
@@ -86,7 +92,7 @@ type pacer struct {
 }
 
 func newPacer(l *rate.Limiter) *pacer {
-	return &pacer{limiter: l, floor: l.Limit() * minRateShare, slots: make(chan struct{}, l.Burst()+1)}
+	return &pacer{limiter: l, floor: l.Limit() * minRateShare, slots: make(chan struct{}, readySlots)}
 }
 
 // reserve waits until the run is not paused and a slot is free, or ctx ends. The caller

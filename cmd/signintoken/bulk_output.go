@@ -96,11 +96,17 @@ func printMintSummary(w io.Writer, r *bulk.Report, files bulk.Files) {
 	fmt.Fprintf(tw, "output:\t%s\t(holds credentials: keep it private, delete it once the links are sent)\n", files.Output)
 	fmt.Fprintf(tw, "journal:\t%s\n", files.Journal)
 	tw.Flush()
-	for _, f := range r.Failures {
-		fmt.Fprintf(w, "failed: %s: %v\n", f.UserID, f.Err)
+	if len(r.Failures) > 0 {
+		fmt.Fprintln(w, "failed users:")
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "  %s: %v\n", f.UserID, f.Err)
+		}
 	}
-	for _, id := range r.UnknownIDs {
-		fmt.Fprintf(w, "unknown: %s\n", id)
+	if len(r.UnknownIDs) > 0 {
+		fmt.Fprintln(w, "unknown users:")
+		for _, id := range r.UnknownIDs {
+			fmt.Fprintf(w, "  %s\n", id)
+		}
 	}
 }
 
@@ -117,7 +123,10 @@ func printRevokeSummary(w io.Writer, r *bulk.Report, journal string) {
 	fmt.Fprintf(tw, "rate:\t%.1f requests/s\t(%d answered 429, %s)\n", r.Rate, r.RateLimited, r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(tw, "journal:\t%s\n", journal)
 	tw.Flush()
-	for _, f := range r.Failures {
-		fmt.Fprintf(w, "failed: %s (%s): %v\n", f.ID, f.UserID, f.Err)
+	if len(r.Failures) > 0 {
+		fmt.Fprintln(w, "failed tokens:")
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "  %s (%s): %v\n", f.ID, f.UserID, f.Err)
+		}
 	}
 }

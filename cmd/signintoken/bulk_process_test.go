@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/clienttest"
+)
+
+// bulkFake is the fake Clerk API for the bulk process tests. It runs in the test process, so
+// that the test counts what was minted for each user on the server's side, not from what the
+// command says; it also counts the 429s it answered.
+type bulkFake struct {
+	*clienttest.Handler
+	srv     *httptest.Server
+	tooMany atomic.Int64
+
+	mu          sync.Mutex
+	first, last time.Time // when the first and the last request arrived
+}
+
+func startBulkFake(t *testing.T, opts ...clienttest.Option) *bulkFake {
+	t.Helper()
+	h, err := clienttest.NewHandler(append([]clienttest.Option{clienttest.OnViolation(func(msg string) {
+		t.Errorf("clienttest: %s", msg)
+	})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &bulkFake{Handler: h}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		f.mu.Lock()
+		if f.first.IsZero() {
+			f.first = now
+		}
+		f.last = now
+		f.mu.Unlock()
+		h.ServeHTTP(&statusCounter{ResponseWriter: w, fake: f}, r)
+	}))
+	t.Cleanup(func() { h.Close(); f.srv.Close() })
+	return f
+}
+
+type statusCounter struct {
+	http.ResponseWriter
+	fake *bulkFake
+}
+
+func (s *statusCounter) WriteHeader(code int) {
+	if code == http.StatusTooManyRequests {
+		s.fake.tooMany.Add(1)
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusCounter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// env is the environment of a command run against the fake.
+func (f *bulkFake) env() []string {
+	return append(withoutClerk(os.Environ()), "CLERK_API_URL="+f.srv.URL+"/v1", "CLERK_SECRET_KEY="+f.SecretKey())
+}
+
+func (f *bulkFake) tokensPerUser() map[string][]clienttest.Token {
+	m := map[string][]clienttest.Token{}
+	for _, tok := range f.Tokens() {
+		m[tok.UserID] = append(m[tok.UserID], tok)
+	}
+	return m
+}
+
+func writeUsersCSV(t *testing.T, n int) (path string, ids []string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("user_id,email\n")
+	for i := range n {
+		id := fmt.Sprintf("user_%05d", i)
+		ids = append(ids, id)
+		fmt.Fprintf(&b, "%s,%s@example.com\n", id, id)
+	}
+	path = filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, ids
+}
+
+// outputUsers reads a bulk create output: user id → token id, failing on a user listed twice.
+func outputUsers(t *testing.T, path string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, raw := range fileLines(t, path) {
+		var l struct {
+			UserID string `json:"user_id"`
+			ID     string `json:"id"`
+			URL    string `json:"url"`
+			Token  string `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if _, dup := m[l.UserID]; dup {
+			t.Errorf("%s lists %s twice", path, l.UserID)
+		}
+		if l.ID == "" || l.URL == "" || l.Token == "" {
+			t.Errorf("%s: the line for %s lacks its id, url or token", path, l.UserID)
+		}
+		m[l.UserID] = l.ID
+	}
+	return m
+}
+
+// pendingIntents reads a journal: the users whose last event is an intent, with no outcome.
+func pendingIntents(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	last := map[string]string{}
+	for _, raw := range fileLines(t, path) {
+		var e struct {
+			Event  string `json:"event"`
+			UserID string `json:"user_id"`
+		}
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			continue // a torn last line: the next run cuts it off
+		}
+		if e.UserID != "" {
+			last[e.UserID] = e.Event
+		}
+	}
+	out := map[string]bool{}
+	for u, ev := range last {
+		if ev == "intent" {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+func fileLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+// listedUnknown reads the user ids listed under "unknown users:" in a bulk create summary.
+func listedUnknown(stdout string) []string {
+	var ids []string
+	in := false
+	for line := range strings.Lines(stdout) {
+		switch {
+		case line == "unknown users:\n":
+			in = true
+		case in && strings.HasPrefix(line, "  "):
+			ids = append(ids, strings.TrimSpace(line))
+		default:
+			in = false
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestBulkCreateAtTheRateLimit: 2,000 users against a fake that allows 200 requests a second,
+// with --rate 200/1s: every user minted once, no 429 answered. The rate reached is logged
+// (BenchmarkBulkCreateAtTheRateLimit reports it as a metric).
+func TestBulkCreateAtTheRateLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes ~11 s")
+	}
+	const n = 2000
+	fake := startBulkFake(t, clienttest.WithRateLimit(200, time.Second))
+	in, ids := writeUsersCSV(t, n)
+	out := filepath.Join(t.TempDir(), "links.jsonl")
+	cmd := exec.Command(buildCommand(t), "bulk", "create", "--in", in, "--out", out, "--rate", "200/1s")
+	cmd.Env = fake.env()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if got := fake.tooMany.Load(); got != 0 {
+		t.Errorf("the fake answered 429 %d times", got)
+	}
+	perUser := fake.tokensPerUser()
+	minted := outputUsers(t, out)
+	for _, id := range ids {
+		if len(perUser[id]) != 1 || minted[id] != perUser[id][0].ID {
+			t.Errorf("%s: %d tokens on the fake; output says %q", id, len(perUser[id]), minted[id])
+		}
+	}
+	rate := float64(n) / elapsed.Seconds()
+	fake.mu.Lock()
+	served := fake.last.Sub(fake.first)
+	fake.mu.Unlock()
+	serverRate := float64(n-1) / served.Seconds()
+	t.Logf("%d users: %.1f tokens/s over the whole process (%v), %.1f%% of the 200/s limit; %.1f/s as the fake saw them (%v first to last request), %.1f%%; 429s answered: %d",
+		n, rate, elapsed.Round(time.Millisecond), rate/2, serverRate, served.Round(time.Millisecond), serverRate/2, fake.tooMany.Load())
+}
+
+// TestBulkCreateSurvivesSIGKILL kills bulk create with SIGKILL at random points, resuming
+// each time, then lets it finish. On the fake's side: at most one token per user. In the
+// files: every user is in the output or listed unknown, and the unknown ones are exactly
+// those whose request was in flight (intent recorded, outcome not) at one of the kills.
+func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
+	const n, kills = 300, 6
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 0))
+	t.Logf("seed %d", seed)
+	fake := startBulkFake(t, clienttest.WithLatency(20*time.Millisecond))
+	in, ids := writeUsersCSV(t, n)
+	out := filepath.Join(t.TempDir(), "links.jsonl")
+	bin := buildCommand(t)
+	run := func() *exec.Cmd {
+		cmd := exec.Command(bin, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s", "--concurrency", "8")
+		cmd.Env = fake.env()
+		return cmd
+	}
+
+	inFlight := map[string]bool{} // users in flight at some kill
+	for k := range kills {
+		cmd := run()
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		// Kill after a random number of new tokens, plus up to 15 ms, so that the kill lands
+		// anywhere: between intent and request, with requests in flight, between output and journal.
+		target := len(fake.Tokens()) + 5 + rng.IntN(30)
+		deadline := time.Now().Add(30 * time.Second)
+		for len(fake.Tokens()) < target && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(15_000)) * time.Microsecond)
+		cmd.Process.Kill() // SIGKILL
+		err := <-exited
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) || exitErr.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("kill %d: the run ended before it was killed (%v); make the test's user count larger\n%s", k+1, err, stderr.String())
+		}
+		done := outputUsers(t, out)
+		now := pendingIntents(t, out+".journal")
+		for u := range now {
+			if _, ok := done[u]; !ok {
+				inFlight[u] = true
+			}
+		}
+		// What the fake minted and the output lacks was in flight, nothing else.
+		for u, toks := range fake.tokensPerUser() {
+			if _, ok := done[u]; !ok && !inFlight[u] {
+				t.Errorf("kill %d: %s has %d token(s) on the fake, but is neither in the output nor in flight", k+1, u, len(toks))
+			}
+		}
+		t.Logf("kill %d: %d tokens on the fake, %d in the output, %d in flight so far", k+1, len(fake.Tokens()), len(done), len(inFlight))
+	}
+
+	cmd := run()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	wantExit := 0
+	if len(inFlight) > 0 {
+		wantExit = 1
+	}
+	if code := cmd.ProcessState.ExitCode(); code != wantExit {
+		t.Fatalf("final run: exit %d (%v), want %d\n%s\n%s", code, err, wantExit, stdout.String(), stderr.String())
+	}
+
+	perUser := fake.tokensPerUser()
+	minted := outputUsers(t, out)
+	unknown := listedUnknown(stdout.String())
+	wantUnknown := slices.Sorted(func(yield func(string) bool) {
+		for u := range inFlight {
+			if !yield(u) {
+				return
+			}
+		}
+	})
+	if !slices.Equal(unknown, wantUnknown) {
+		t.Errorf("listed unknown %v, want those in flight at a kill %v", unknown, wantUnknown)
+	}
+	for _, id := range ids {
+		toks := perUser[id]
+		if len(toks) > 1 {
+			t.Errorf("%s has %d tokens on the fake", id, len(toks))
+		}
+		_, inOutput := minted[id]
+		switch {
+		case inOutput && inFlight[id]:
+			t.Errorf("%s is in the output and unknown", id)
+		case !inOutput && !inFlight[id]:
+			t.Errorf("%s is neither in the output nor unknown", id)
+		case inOutput && (len(toks) != 1 || toks[0].ID != minted[id]):
+			t.Errorf("%s: the output's token is not the fake's", id)
+		}
+	}
+	t.Logf("%d kills: %d users minted, %d unknown (in flight at a kill), max tokens per user on the fake: 1", kills, len(minted), len(unknown))
+}
+
+// TestBulkRevokeUndoesARun: bulk revoke of a finished run, killed once halfway and resumed,
+// leaves no token of the run pending.
+func TestBulkRevokeUndoesARun(t *testing.T) {
+	const n = 150
+	fake := startBulkFake(t, clienttest.WithLatency(5*time.Millisecond))
+	in, _ := writeUsersCSV(t, n)
+	out := filepath.Join(t.TempDir(), "links.jsonl")
+	bin := buildCommand(t)
+	create := exec.Command(bin, "bulk", "create", "--in", in, "--out", out, "--rate", "2000/1s")
+	create.Env = fake.env()
+	if b, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, b)
+	}
+	pending := func() int {
+		p := 0
+		for _, tok := range fake.Tokens() {
+			if tok.Status == api.StatusPending {
+				p++
+			}
+		}
+		return p
+	}
+	if pending() != n {
+		t.Fatalf("%d pending after create", pending())
+	}
+	revoke := func() *exec.Cmd {
+		cmd := exec.Command(bin, "bulk", "revoke", "--in", out, "--rate", "2000/1s", "--concurrency", "4")
+		cmd.Env = fake.env()
+		return cmd
+	}
+	first := revoke()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); pending() > n/2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	first.Process.Kill()
+	first.Wait()
+	if p := pending(); p == 0 || p == n {
+		t.Fatalf("%d pending after the kill: it missed the middle of the run", p)
+	}
+	var stdout strings.Builder
+	second := revoke()
+	second.Stdout = &stdout
+	if err := second.Run(); err != nil {
+		t.Fatalf("resumed revoke: %v\n%s", err, stdout.String())
+	}
+	if p := pending(); p != 0 {
+		t.Fatalf("%d tokens of the run still pending", p)
+	}
+	if !strings.Contains(stdout.String(), "skipped:") {
+		t.Fatalf("summary:\n%s", stdout.String())
+	}
+}
