@@ -144,7 +144,7 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 	err := m.pacer.clear(ctx)
 	m.pacer.release()
 	if err != nil {
-		return m.fail(in.UserID, fmt.Errorf("cancelled before sending: %w", err), false)
+		return m.putBack(in.UserID, "cancelled before sending")
 	}
 	expiry := in.ExpiresIn
 	if expiry == 0 {
@@ -169,8 +169,8 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 			if attempt >= maxRateLimited {
 				return m.fail(in.UserID, fmt.Errorf("answered 429 %d times: %w", attempt, err), true)
 			}
-			if werr := m.pacer.clear(ctx); werr != nil {
-				return m.fail(in.UserID, fmt.Errorf("cancelled while rate limited: %w", err), true)
+			if m.pacer.clear(ctx) != nil {
+				return m.putBack(in.UserID, "cancelled while rate limited")
 			}
 		case refused:
 			if ferr := m.fail(in.UserID, err, !errors.Is(err, api.ErrInvalidInput)); ferr != nil {
@@ -191,6 +191,12 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 func (m *minter) fail(userID string, err error, answered bool) error {
 	m.tally.failed(Failure{UserID: userID, Err: err}, answered)
 	return m.journal.record(event{Event: evFailed, UserID: userID, Reason: err.Error()})
+}
+
+// putBack records that nothing was sent for userID after its intent, because the run was
+// cancelled: the user counts as remaining, and a resume sends for it.
+func (m *minter) putBack(userID, reason string) error {
+	return m.journal.record(event{Event: evFailed, UserID: userID, Reason: reason})
 }
 
 // unknown records that userID may hold a token no file records. The intent already says as

@@ -149,7 +149,7 @@ func TestCancelWaitsForRequestsInFlight(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if rep.Unknown != 0 || rep.Done == 0 || rep.Done != len(fake.Tokens()) {
+	if rep.Unknown != 0 || rep.Failed != 0 || rep.Done == 0 || rep.Done != len(fake.Tokens()) || rep.Done+rep.Remaining != 30 {
 		t.Fatalf("report %+v, fake minted %d", rep.Progress, len(fake.Tokens()))
 	}
 	if got := len(readOutput(t, f.Output)); got != len(fake.Tokens()) {
@@ -157,6 +157,12 @@ func TestCancelWaitsForRequestsInFlight(t *testing.T) {
 	}
 	if len(fake.Requests()) > 8 {
 		t.Fatalf("%d requests sent after cancelling at the 4th", len(fake.Requests()))
+	}
+	// The users taken but not sent are still to do: a resume mints them, and everyone else.
+	fake.SetLatency(0)
+	again, err := bulk.Mint(context.Background(), fake.client(t), users(30), f, fast())
+	if err != nil || again.Done != 30-rep.Done || again.Unknown != 0 || len(fake.Tokens()) != 30 {
+		t.Fatalf("resume: %v %+v, %d tokens", err, again.Progress, len(fake.Tokens()))
 	}
 }
 

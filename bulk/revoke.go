@@ -100,10 +100,13 @@ func (r *revoker) revoke(ctx context.Context, m Minted) error {
 			return r.journal.record(event{Event: evGone, UserID: m.UserID, ID: m.ID, Reason: err.Error()})
 		case rateLimited:
 			r.pacer.backOff(retryAfter(err))
-			if attempt < maxRateLimited && r.pacer.clear(ctx) == nil {
+			if attempt < maxRateLimited {
+				if r.pacer.clear(ctx) != nil {
+					return nil // cancelled: still to do, and a resume sends it
+				}
 				continue
 			}
-			err = fmt.Errorf("rate limited, not retried: %w", err)
+			err = fmt.Errorf("answered 429 %d times: %w", attempt, err)
 		}
 		r.tally.failed(Failure{UserID: m.UserID, ID: m.ID, Err: err}, true)
 		if jerr := r.journal.record(event{Event: evFailed, UserID: m.UserID, ID: m.ID, Reason: err.Error()}); jerr != nil {

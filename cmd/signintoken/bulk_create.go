@@ -115,7 +115,7 @@ func bulkOptions(cmd, rateFlag string, concurrency int, getenv env, stderr io.Wr
 // bulkExit is the exit status of a finished (or stopped) run: 0 only when every user is done.
 func bulkExit(stderr io.Writer, r *bulk.Report, err error) int {
 	switch {
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		fmt.Fprintln(stderr, "signintoken: interrupted; requests in flight were answered and recorded. Run the same command again to resume.")
 		return exitError
 	case err != nil:
