@@ -35,3 +35,39 @@ func TestScanLines(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAppend is one durable journal line, by one writer and by many: concurrent writers
+// share fsyncs, so ns/op falls with parallelism.
+func BenchmarkAppend(b *testing.B) {
+	for _, parallel := range []bool{false, true} {
+		name := "serial"
+		if parallel {
+			name = "parallel"
+		}
+		b.Run(name, func(b *testing.B) {
+			l, err := openLog(b.TempDir()+"/journal", func(int, []byte) error { return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.close()
+			e := event{Event: evIntent, UserID: "user_2abcdefghijklmnopqrstuvwxyz"}
+			if !parallel {
+				for b.Loop() {
+					if err := l.append(e); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return
+			}
+			b.SetParallelism(16)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := l.append(e); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
