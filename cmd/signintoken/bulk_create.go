@@ -119,8 +119,7 @@ func bulkExit(stderr io.Writer, r *bulk.Report, err error) int {
 		fmt.Fprintln(stderr, "signintoken: interrupted; requests in flight were answered and recorded. Run the same command again to resume.")
 		return exitError
 	case err != nil:
-		fmt.Fprintf(stderr, "error: %v\n", err)
-		return exitError
+		return fail(stderr, err)
 	case r.Failed > 0 || r.Unknown > 0 || r.Remaining > 0:
 		return exitError
 	}

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,5 +212,25 @@ func TestProgressLines(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "6/10 settled (4 done, 0 skipped, 1 failed, 1 unknown), 4 remaining, 12.5 req/s, 2 answered 429") || !strings.Contains(lines[1], "10/10 settled") {
 		t.Fatalf("progress lines:\n%s", buf.String())
+	}
+}
+
+// TestBulkSummaryEscapesTheServersWords: a failure's reason comes from the server, and reaches
+// the terminal escaped, on one line.
+func TestBulkSummaryEscapesTheServersWords(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, `{"errors":[{"code":"form_param_value_invalid","message":"bad","long_message":"\u001b[2J\u001b]0;pwned\u0007\nerror: fake line"}],"clerk_trace_id":"t"}`)
+	}))
+	defer srv.Close()
+	env := map[string]string{"CLERK_SECRET_KEY": "sk_test_0123456789abcdef", "CLERK_API_URL": srv.URL + "/v1"}
+	in := writeFile(t, "users.csv", "user_id\nuser_a\n")
+	code, stdout, stderr := signintoken(t, env, "bulk", "create", "--in", in, "--out", filepath.Join(t.TempDir(), "o.jsonl"), "--rate", "1000/1s")
+	if code != exitError {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.ContainsAny(stdout, "\x1b\x07") || strings.Contains(stdout, "\nerror: fake line") || !strings.Contains(stdout, `\x1b[2J`) {
+		t.Fatalf("summary shows the server's words raw:\n%q", stdout)
 	}
 }
