@@ -19,18 +19,14 @@ import (
 )
 
 // fakeClerk is the clienttest fake behind a test's own front: it records when API requests
-// arrive, can enforce a rate limit the way Clerk does (n requests in any window, then 429
-// with Retry-After), and lets a test answer a request itself before the fake sees it.
+// arrive, and lets a test answer a request itself (a 429, say) before the fake sees it.
 type fakeClerk struct {
 	*clienttest.Handler
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	arrivals  []time.Time // every API request, as it arrived
-	tooMany   []time.Time // when each 429 was answered
-	limit     int
-	window    time.Duration
-	recent    []time.Time                      // arrivals within the window, for the limit
+	arrivals  []time.Time                      // every API request, as it arrived
+	tooMany   []time.Time                      // when each 429 was answered
 	intercept func(n int, r *http.Request) int // status to answer the n-th API request with; 0: pass
 }
 
@@ -48,33 +44,15 @@ func newFake(t testing.TB, opts ...clienttest.Option) *fakeClerk {
 	return f
 }
 
-// rateLimit makes the fake answer 429 past n requests in any window, as Clerk does.
-func (f *fakeClerk) rateLimit(n int, window time.Duration) {
-	f.mu.Lock()
-	f.limit, f.window = n, window
-	f.mu.Unlock()
-}
-
 func (f *fakeClerk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	f.mu.Lock()
 	f.arrivals = append(f.arrivals, now)
 	n := len(f.arrivals)
 	intercept := f.intercept
-	status, retryAfter := 0, 0
-	if f.limit > 0 {
-		for len(f.recent) > 0 && now.Sub(f.recent[0]) >= f.window {
-			f.recent = f.recent[1:]
-		}
-		if len(f.recent) >= f.limit {
-			status = http.StatusTooManyRequests
-			retryAfter = int((f.window - now.Sub(f.recent[0]) + time.Second - 1) / time.Second)
-		} else {
-			f.recent = append(f.recent, now)
-		}
-	}
 	f.mu.Unlock()
-	if status == 0 && intercept != nil {
+	status, retryAfter := 0, 0
+	if intercept != nil {
 		if status = intercept(n, r); status == http.StatusTooManyRequests {
 			retryAfter = 1
 		}
