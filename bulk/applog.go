@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -52,7 +53,25 @@ func openLog(path string, each func(line int, raw []byte) error) (*appendLog, er
 		f.Close()
 		return nil, err
 	}
+	// A new file's name is durable only once its directory is: without this, a power cut
+	// could lose the whole journal along with the intents fsynced into it.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, err
+	}
 	return l, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 func (l *appendLog) load(each func(line int, raw []byte) error) error {

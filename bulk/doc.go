@@ -54,7 +54,11 @@
 // Cancelling ctx stops new requests at once; the ones in flight run on (for up to a minute)
 // so that their answers are recorded, and Mint returns ctx's error with the Report. Nothing
 // more is needed to resume: the journal is consistent after a cancellation, and after a
-// SIGKILL at any point, where only the requests in flight become unknown.
+// SIGKILL at any point. A SIGKILL leaves unknown only the users the workers held at that
+// moment (at most WithConcurrency): those with a request in flight, and the few (at most 8)
+// whose intent was recorded while they waited for their turn at the limiter. The limiter is
+// waited on after the intent, right before sending, so that a slow fsync cannot bunch
+// requests up past the server's limit.
 //
 // # Progress
 //

@@ -385,3 +385,60 @@ func TestBulkRevokeUndoesARun(t *testing.T) {
 		t.Fatalf("summary:\n%s", stdout.String())
 	}
 }
+
+// TestBulkCreateStopsCleanlyOnSIGINT: Ctrl-C stops new requests, lets those in flight finish
+// and be recorded (so nobody is left unknown), exits 1 saying how to resume; the resumed run
+// finishes the job with one token per user.
+func TestBulkCreateStopsCleanlyOnSIGINT(t *testing.T) {
+	const n = 200
+	fake := startBulkFake(t, clienttest.WithLatency(100*time.Millisecond))
+	in, ids := writeUsersCSV(t, n)
+	out := filepath.Join(t.TempDir(), "links.jsonl")
+	bin := buildCommand(t)
+	cmd := exec.Command(bin, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s", "--concurrency", "8")
+	cmd.Env = fake.env()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); len(fake.Tokens()) < 10 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		t.Fatalf("bulk create did not stop within 30 s of SIGINT\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr.String(), "Run the same command again to resume") {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	done := outputUsers(t, out)
+	for u := range pendingIntents(t, out+".journal") {
+		if _, ok := done[u]; !ok {
+			t.Errorf("%s was left in flight by SIGINT", u)
+		}
+	}
+	if len(done) != len(fake.Tokens()) || len(done) >= n {
+		t.Fatalf("after SIGINT: %d in the output, %d on the fake, of %d", len(done), len(fake.Tokens()), n)
+	}
+
+	resume := exec.Command(bin, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s")
+	resume.Env = fake.env()
+	if b, err := resume.CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	perUser := fake.tokensPerUser()
+	for _, id := range ids {
+		if len(perUser[id]) != 1 {
+			t.Errorf("%s has %d tokens", id, len(perUser[id]))
+		}
+	}
+}
