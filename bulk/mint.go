@@ -69,9 +69,9 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 		state[m.UserID] = evMinted
 	}
 
-	m := &minter{client: c, cfg: cfg, journal: j, out: out, pacer: newPacer(cfg.limiter)}
 	seen := map[string]bool{}
 	var jobs []Input
+	var skipped int
 	var earlierUnknown []string
 	duplicates := 0
 	for _, in := range inputs {
@@ -82,7 +82,8 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 		seen[in.UserID] = true
 		switch state[in.UserID] {
 		case evMinted:
-			continue // counted below, once the tally exists
+			skipped++
+			continue
 		case evIntent, evUnknown:
 			if !cfg.retryUnknown {
 				earlierUnknown = append(earlierUnknown, in.UserID)
@@ -91,16 +92,9 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 		}
 		jobs = append(jobs, in)
 	}
-	m.tally = newTally(len(seen), cfg.progress, m.pacer)
-	for id := range seen {
-		if state[id] == evMinted {
-			m.tally.skipped()
-		}
-	}
-	for _, id := range earlierUnknown {
-		m.tally.unknownOutcome(id, false)
-	}
-
+	p := newPacer(cfg.limiter)
+	m := &minter{client: c, cfg: cfg, journal: j, out: out, pacer: p,
+		tally: newTally(len(seen), skipped, earlierUnknown, cfg.progress, p)}
 	runErr := runPool(ctx, cfg.concurrency, jobs, m.mint)
 	final := m.tally.finish()
 	report := &Report{Progress: final, Duplicates: duplicates, Failures: m.tally.failures, UnknownIDs: m.tally.unknown}
@@ -159,10 +153,10 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 		case settled:
 			expiresAt := tok.CreatedAt.Add(expiry)
 			if err := m.out.writeToken(tok, expiresAt); err != nil {
-				m.unknown(in.UserID, "minted, but the output could not be written", true)
+				m.unknown(in.UserID, "minted, but the output could not be written")
 				return err
 			}
-			m.tally.done(true) // the output has it: a resume sees it there, journal or not
+			m.tally.done() // the output has it: a resume sees it there, journal or not
 			return m.journal.record(event{Event: evMinted, UserID: in.UserID, ID: tok.ID, ExpiresAt: expiresAt.UnixMilli()})
 		case rateLimited:
 			m.pacer.backOff(retryAfter(err))
@@ -181,7 +175,7 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 			}
 			return nil
 		default: // maybeDone
-			m.unknown(in.UserID, err.Error(), true)
+			m.unknown(in.UserID, err.Error())
 			return nil
 		}
 	}
@@ -201,7 +195,7 @@ func (m *minter) putBack(userID, reason string) error {
 
 // unknown records that userID may hold a token no file records. The intent already says as
 // much; the event adds the reason. A failure to write it changes nothing on resume.
-func (m *minter) unknown(userID, reason string, answered bool) {
-	m.tally.unknownOutcome(userID, answered)
+func (m *minter) unknown(userID, reason string) {
+	m.tally.unknownOutcome(userID)
 	_ = m.journal.record(event{Event: evUnknown, UserID: userID, Reason: reason})
 }

@@ -330,6 +330,9 @@ func TestProgressCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if first := reports[0]; first.Total != 20 || first.Remaining != 20 || first.Done != 0 {
+		t.Fatalf("first report %+v, want one at the start", first)
+	}
 	last := reports[len(reports)-1]
 	if last.Done != 19 || last.Failed != 1 || last.Remaining != 0 || last.Total != 20 || last != rep.Progress && last.Done != rep.Done {
 		t.Fatalf("last report %+v", last)

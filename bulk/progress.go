@@ -32,8 +32,14 @@ type tally struct {
 	unknown  []string
 }
 
-func newTally(total int, report func(Progress), p *pacer) *tally {
-	return &tally{p: Progress{Total: total, Remaining: total}, start: time.Now(), report: report, pacer: p}
+// newTally starts the counts of a run of total users (tokens), skipped of them done before
+// and unknown ones held back, and reports them.
+func newTally(total, skipped int, unknown []string, report func(Progress), p *pacer) *tally {
+	t := &tally{start: time.Now(), report: report, pacer: p, unknown: unknown}
+	t.settle(false, func(p *Progress) {
+		p.Total, p.Skipped, p.Unknown = total, skipped, len(unknown)
+	})
+	return t
 }
 
 // settle applies one change of counts and reports it; answered says a request was answered.
@@ -48,16 +54,17 @@ func (t *tally) settle(answered bool, change func(p *Progress)) {
 	t.emit()
 }
 
-func (t *tally) done(answered bool) { t.settle(answered, func(p *Progress) { p.Done++ }) }
-func (t *tally) notPending() {
-	t.settle(true, func(p *Progress) { p.Done++; p.NotPending++ })
-}
-func (t *tally) skipped() { t.settle(false, func(p *Progress) { p.Skipped++ }) }
+func (t *tally) done()       { t.settle(true, func(p *Progress) { p.Done++ }) }
+func (t *tally) notPending() { t.settle(true, func(p *Progress) { p.Done++; p.NotPending++ }) }
+
+// failed counts a user (token) for which nothing was done; answered is false when the
+// request was refused before it was sent.
 func (t *tally) failed(f Failure, answered bool) {
 	t.settle(answered, func(p *Progress) { p.Failed++; t.failures = append(t.failures, f) })
 }
-func (t *tally) unknownOutcome(userID string, answered bool) {
-	t.settle(answered, func(p *Progress) { p.Unknown++; t.unknown = append(t.unknown, userID) })
+
+func (t *tally) unknownOutcome(userID string) {
+	t.settle(true, func(p *Progress) { p.Unknown++; t.unknown = append(t.unknown, userID) })
 }
 
 // emit reports the current counts; t.mu is held, so reports come one at a time and in order.

@@ -57,10 +57,7 @@ func Revoke(ctx context.Context, c *api.Client, minted []Minted, journalPath str
 			jobs = append(jobs, m)
 		}
 	}
-	r.tally = newTally(len(seen), cfg.progress, r.pacer)
-	for range len(seen) - len(jobs) {
-		r.tally.skipped()
-	}
+	r.tally = newTally(len(seen), len(seen)-len(jobs), nil, cfg.progress, r.pacer)
 	runErr := runPool(ctx, cfg.concurrency, jobs, r.revoke)
 	final := r.tally.finish()
 	return &Report{Progress: final, Duplicates: duplicates, Failures: r.tally.failures}, runErr
@@ -93,7 +90,7 @@ func (r *revoker) revoke(ctx context.Context, m Minted) error {
 		_, err := r.client.Revoke(reqCtx, m.ID)
 		switch classifyRevoke(err) {
 		case settled:
-			r.tally.done(true)
+			r.tally.done()
 			return r.journal.record(event{Event: evRevoked, UserID: m.UserID, ID: m.ID})
 		case notPending:
 			r.tally.notPending()
