@@ -79,7 +79,9 @@ func (pp *progressPrinter) finish() {
 }
 
 // printMintSummary prints what a bulk create run did: counts, then each failure with its
-// reason and each unknown user, so that a person (or a script) can act on them.
+// reason and each unknown user, so that a person (or a script) can act on them. User ids
+// were checked when read (letters, digits, _ and -); reasons are the server's words, so they
+// pass through terminalText.
 func printMintSummary(w io.Writer, r *bulk.Report, files bulk.Files) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "minted:\t%d\n", r.Done)
@@ -99,7 +101,7 @@ func printMintSummary(w io.Writer, r *bulk.Report, files bulk.Files) {
 	if len(r.Failures) > 0 {
 		fmt.Fprintln(w, "failed users:")
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "  %s: %v\n", f.UserID, f.Err)
+			fmt.Fprintf(w, "  %s: %s\n", f.UserID, terminalText(f.Err.Error(), maxLineLen))
 		}
 	}
 	if len(r.UnknownIDs) > 0 {
@@ -126,7 +128,7 @@ func printRevokeSummary(w io.Writer, r *bulk.Report, journal string) {
 	if len(r.Failures) > 0 {
 		fmt.Fprintln(w, "failed tokens:")
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "  %s (%s): %v\n", f.ID, f.UserID, f.Err)
+			fmt.Fprintf(w, "  %s (%s): %s\n", f.ID, terminalText(f.UserID, maxFieldLen), terminalText(f.Err.Error(), maxLineLen))
 		}
 	}
 }
