@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -165,6 +166,16 @@ func TestUsageAndInvalidInputExitTwo(t *testing.T) {
 		"http to the public":  {map[string]string{"CLERK_SECRET_KEY": "sk_test_SECRETISH"}, []string{"create", "--user", "u", "--base-url", "http://api.clerk.com/v1"}, "https"},
 		"fake stray arg":      {nil, []string{"fake", "now"}, "unexpected argument"},
 		"fake bad key":        {nil, []string{"fake", "--key", "sk_live_"}, "--key"},
+		"fake live key":       {nil, []string{"fake", "--key", "sk_live_SECRETISH"}, "--key: a live (sk_live_…) key"},
+		"fake publishable":    {nil, []string{"fake", "--key", "pk_test_SECRETISH"}, "--key: not an sk_test_"},
+		"fake key with space": {nil, []string{"fake", "--key", "sk_test_SECRETISH x"}, "--key: the key has spaces"},
+		"fake port alone":     {nil, []string{"fake", "--addr", "8080"}, `--addr: "8080" is not host:port`},
+		"fake bad port":       {nil, []string{"fake", "--addr", "127.0.0.1:http"}, `port "http"`},
+		"fake port too big":   {nil, []string{"fake", "--addr", "127.0.0.1:70000"}, `port "70000"`},
+		"fake no users":       {nil, []string{"fake", "--users", " , "}, "--users: no user ids"},
+		"fake rate limit":     {nil, []string{"fake", "--rate-limit", "100"}, "N/DURATION"},
+		"fake max conns":      {nil, []string{"fake", "--max-conns", "0"}, "--max-conns"},
+		"fake summary dir":    {nil, []string{"fake", "--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, errOut := signintoken(t, tc.env, tc.args...)
@@ -219,11 +230,12 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 		vars[k] = v
 	}
 	go io.Copy(io.Discard, outR)
-	if !strings.HasSuffix(vars["CLERK_API_URL"], "/v1") || !strings.HasPrefix(vars["CLERK_SECRET_KEY"], "sk_test_") {
-		t.Fatalf("fake printed %v; want CLERK_API_URL=…/v1 and CLERK_SECRET_KEY=sk_test_…", vars)
+	if u, err := url.Parse(vars["CLERK_API_URL"]); err != nil || u.Path != "" || u.Scheme != "http" || !strings.HasPrefix(vars["CLERK_SECRET_KEY"], "sk_test_") {
+		t.Fatalf("fake printed %v; want CLERK_API_URL=http://host:port (an origin, as Clerk's SDKs take it) and CLERK_SECRET_KEY=sk_test_…", vars)
 	}
+	apiURL := vars["CLERK_API_URL"] + "/v1" // clerk-sdk-go's form; TODO(merge a1-api): the origin alone
 
-	c, err := api.NewClient(vars["CLERK_SECRET_KEY"], api.WithBaseURL(vars["CLERK_API_URL"]))
+	c, err := api.NewClient(vars["CLERK_SECRET_KEY"], api.WithBaseURL(apiURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +246,7 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 	if _, err := c.Create(ctx, api.CreateParams{UserID: "user_other"}); err == nil {
 		t.Fatal("--users did not limit the users")
 	}
-	resp, err := http.Post(vars["CLERK_API_URL"]+"/sign_in_tokens", "application/json", strings.NewReader(`{"user_id":"user_ci"}`))
+	resp, err := http.Post(apiURL+"/sign_in_tokens", "application/json", strings.NewReader(`{"user_id":"user_ci"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,14 +258,15 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 	cancel() // SIGINT or SIGTERM, in main
 	select {
 	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("fake exited %d: %s", code, errOut.String())
+		if code != exitViolations {
+			t.Fatalf("fake exited %d after a request without a key, want %d: %s", code, exitViolations, errOut.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("fake did not stop within 10s of being cancelled")
 	}
 	log := errOut.String()
-	for _, want := range []string{"contract violation", "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped"} {
+	for _, want := range []string{"contract violation", "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped",
+		"3 requests, 1 contract violation\n  - CreateSignInToken request breaks the contract"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)
 		}

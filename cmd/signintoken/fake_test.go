@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runningFake is `signintoken fake` run in process, as far as its two printed lines.
+type runningFake struct {
+	origin, key string
+	stderr      *syncBuffer
+	cancel      context.CancelFunc
+	done        chan int
+}
+
+// startFake runs the fake command with args (plus --addr 127.0.0.1:0) and reads its two
+// lines. The fake is stopped when the test ends, if the test has not stopped it.
+func startFake(t *testing.T, args ...string) *runningFake {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	f := &runningFake{stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() {
+		f.done <- run(ctx, append([]string{"fake", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, outW, f.stderr)
+		outW.Close()
+	}()
+	vars := map[string]string{}
+	lines := bufio.NewScanner(outR)
+	for len(vars) < 2 && lines.Scan() {
+		k, v, _ := strings.Cut(lines.Text(), "=")
+		vars[k] = v
+	}
+	go io.Copy(io.Discard, outR)
+	f.origin, f.key = vars["CLERK_API_URL"], vars["CLERK_SECRET_KEY"]
+	if f.origin == "" || f.key == "" {
+		cancel()
+		t.Fatalf("fake printed %v; stderr:\n%s", vars, f.stderr.String())
+	}
+	t.Cleanup(func() { f.stop(t) })
+	return f
+}
+
+// stop is SIGTERM: it returns the exit status.
+func (f *runningFake) stop(t *testing.T) int {
+	t.Helper()
+	f.cancel()
+	select {
+	case code := <-f.done:
+		f.done <- code // for the cleanup's call
+		return code
+	case <-time.After(10 * time.Second):
+		t.Fatal("fake did not stop within 10s of being cancelled")
+		return -1
+	}
+}
+
+// call sends one request to the fake's API with key (none when empty).
+func (f *runningFake) call(t *testing.T, key, method, path, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, f.origin+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func readSummary(t *testing.T, path string) fakeSummary {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s fakeSummary
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("summary is not JSON: %v\n%s", err, data)
+	}
+	return s
+}
+
+func TestFakeExitsZeroWithoutViolations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "summary.json")
+	f := startFake(t, "--summary-json", path)
+	if resp := f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`); resp.StatusCode != 200 {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	if resp := f.call(t, f.key, "POST", "/v1/sign_in_tokens/sit_unknown/revoke", ``); resp.StatusCode != 404 {
+		t.Fatalf("revoke unknown: %d", resp.StatusCode)
+	}
+	if code := f.stop(t); code != exitOK {
+		t.Fatalf("exit %d, want 0\n%s", code, f.stderr)
+	}
+	if s := readSummary(t, path); s.Requests != 2 || s.Violations != 0 || len(s.Listed) != 0 {
+		t.Fatalf("summary %+v, want 2 requests and no violations", s)
+	}
+	if !strings.Contains(f.stderr.String(), "signintoken fake: 2 requests, 0 contract violations") {
+		t.Fatalf("stderr lacks the summary:\n%s", f.stderr)
+	}
+}
+
+func TestFakeExitsThreeOnAViolationWithASummary(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "summary.json")
+	f := startFake(t, "--summary-json", path)
+	f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a","expires_in_seconds":"soon","note":"SECRETVALUE"}`)
+	if code := f.stop(t); code != exitViolations {
+		t.Fatalf("exit %d, want %d\n%s", code, exitViolations, f.stderr)
+	}
+	s := readSummary(t, path)
+	if s.Violations != 1 || len(s.Listed) != 1 || !strings.Contains(s.Listed[0], "expires_in_seconds") {
+		t.Fatalf("summary %+v, want the one violation naming expires_in_seconds", s)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data)+f.stderr.String(), "SECRETVALUE") || strings.Contains(string(data)+f.stderr.String(), f.key) {
+		t.Fatalf("the summary quotes a value sent:\n%s\n%s", data, f.stderr)
+	}
+}
+
+func TestFakeFailOnViolationOff(t *testing.T) {
+	f := startFake(t, "--fail-on-violation=false")
+	f.call(t, "", "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`)
+	if code := f.stop(t); code != exitOK {
+		t.Fatalf("exit %d, want 0 with --fail-on-violation=false\n%s", code, f.stderr)
+	}
+	if !strings.Contains(f.stderr.String(), "1 contract violation\n") {
+		t.Fatalf("the summary is still due:\n%s", f.stderr)
+	}
+}
+
+func TestFakeUsersAreTrimmed(t *testing.T) {
+	f := startFake(t, "--users", " user_a ,user_b, ,")
+	for user, want := range map[string]int{"user_a": 200, "user_b": 200, "user_c": 404} {
+		if resp := f.call(t, f.key, "POST", "/v1/sign_in_tokens", fmt.Sprintf(`{"user_id":%q}`, user)); resp.StatusCode != want {
+			t.Errorf("create for %s: %d, want %d", user, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestFakeRateLimitFlag(t *testing.T) {
+	f := startFake(t, "--rate-limit", "2/1m")
+	for i := range 2 {
+		if resp := f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d, want 200", i+1, resp.StatusCode)
+		}
+	}
+	resp := f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third request in the minute: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if code := f.stop(t); code != exitOK {
+		t.Fatalf("a 429 is the fake's answer, not a violation: exit %d\n%s", code, f.stderr)
+	}
+}
+
+func TestRateLimitFlagParsing(t *testing.T) {
+	for in, want := range map[string]rateLimit{"100/10s": {100, 10 * time.Second}, "1000/10s": {1000, 10 * time.Second}, "1/1m": {1, time.Minute}} {
+		var got rateLimit
+		if err := got.Set(in); err != nil || got != want {
+			t.Errorf("%q: %v, %v; want %v", in, got, err, want)
+		}
+		if got.String() != fmt.Sprintf("%d/%s", want.n, want.window) {
+			t.Errorf("%q prints as %q", in, got.String())
+		}
+	}
+	for _, in := range []string{"", "100", "100/", "/10s", "0/10s", "-1/10s", "1.5/10s", "100/10", "100/0s", "100/-1s", "100/soon"} {
+		var got rateLimit
+		if err := got.Set(in); err == nil {
+			t.Errorf("%q accepted as %v", in, got)
+		}
+	}
+}
+
+func TestViolationLogIsBounded(t *testing.T) {
+	var v violationLog
+	for i := range 1000 {
+		v.add(fmt.Sprintf("violation %d", i))
+	}
+	s := v.summary(1000)
+	if s.Violations != 1000 || len(s.Listed) != maxListedViolations || s.Listed[0] != "violation 0" {
+		t.Fatalf("count %d, listed %d (first %q); want 1000 counted, the first %d listed", s.Violations, len(s.Listed), s.Listed[0], maxListedViolations)
+	}
+	var out strings.Builder
+	s.writeText(&out)
+	if !strings.Contains(out.String(), "… and 900 more") {
+		t.Fatalf("text summary does not say how many are not listed:\n%s", out.String())
+	}
+}
