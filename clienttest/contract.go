@@ -68,8 +68,6 @@ type violation struct {
 	message string // what was wrong, for the test log; never quotes a credential
 }
 
-func (v *violation) Error() string { return v.message }
-
 // checkAuth is kin-openapi's AuthenticationFunc for bearerAuth: the header must be present and
 // carry an sk_ key. Whether it is the right key is the fake's business, not the contract's.
 func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
@@ -98,27 +96,41 @@ func pointer(err *openapi3.SchemaError) string {
 	return "(body)"
 }
 
-// checkRequest validates r, whose body is given apart since it was read already. It returns
-// the route for checking the answer, and the violation if there is one.
-func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, *violation) {
-	// Route against the spec's server whatever host the request was sent to (the fake, a proxy,
-	// a development instance), so that only the path and method decide the operation.
+// route finds the contract's operation for r, against the spec's server whatever host the
+// request was sent to (the fake, a proxy, a development instance), so that only the path and
+// method decide. It returns the violation for a request that is no operation of the contract.
+func (c *contract) route(r *http.Request) (*openapi3filter.RequestValidationInput, *violation) {
 	routed := r.Clone(r.Context())
 	routed.URL.Scheme, routed.URL.Host, routed.Host = c.specScheme, c.specHost, c.specHost
 	routed.Body = http.NoBody
-	if len(body) > 0 {
-		routed.Body = io.NopCloser(bytes.NewReader(body))
-	}
 	route, params, err := c.router.FindRoute(routed)
 	if err != nil {
 		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
 			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, r.URL.Path, err)}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}
-	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		return in, classify(route.Operation.OperationID, err)
+	return &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}, nil
+}
+
+// validate checks the routed request in, whose body is given apart since it was read already.
+func (c *contract) validate(r *http.Request, in *openapi3filter.RequestValidationInput, body []byte) *violation {
+	in.Request.Body = http.NoBody
+	if len(body) > 0 {
+		in.Request.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	return in, nil
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return classify(in.Route.Operation.OperationID, err)
+	}
+	return nil
+}
+
+// checkRequest routes and validates r: the route for checking the answer, and the violation
+// if there is one.
+func (c *contract) checkRequest(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, *violation) {
+	in, v := c.route(r)
+	if v != nil {
+		return nil, v
+	}
+	return in, c.validate(r, in, body)
 }
 
 // declares reports whether the operation routed in in declares answers with status.

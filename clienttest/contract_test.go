@@ -18,9 +18,15 @@ func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
 		status          int
 		code, param     string
 	}{
-		"no key":                {"/sign_in_tokens", "", `{"user_id":"user_2abc"}`, 401, "authentication_invalid", ""},
-		"wrong key":             {"/sign_in_tokens", "sk_test_wrong", `{"user_id":"user_2abc"}`, 401, "authentication_invalid", ""},
-		"publishable key":       {"/sign_in_tokens", "pk_test_abc", `{"user_id":"user_2abc"}`, 401, "authentication_invalid", ""},
+		"no key":                {"/sign_in_tokens", "", `{"user_id":"user_2abc"}`, 401, "authorization_header_format_invalid", ""},
+		"wrong key":             {"/sign_in_tokens", "sk_test_wrong", `{"user_id":"user_2abc"}`, 401, "clerk_key_invalid", ""},
+		"publishable key":       {"/sign_in_tokens", "pk_test_abc", `{"user_id":"user_2abc"}`, 401, "clerk_key_invalid", ""},
+		"empty user_id":         {"/sign_in_tokens", "KEY", `{"user_id":""}`, 422, "form_param_missing", "user_id"},
+		"expiry 1e3":            {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1e3}`, 422, "form_param_value_invalid", "expires_in_seconds"},
+		"expiry 3.0":            {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":3.0}`, 422, "form_param_value_invalid", "expires_in_seconds"},
+		"expiry 2^63":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":9223372036854775808}`, 422, "form_param_value_invalid", "expires_in_seconds"},
+		"expiry 1e400":          {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1e400}`, 422, "form_param_value_invalid", "expires_in_seconds"},
+		"doubled /v1":           {"/v1/sign_in_tokens", "KEY", `{"user_id":"user_2abc"}`, 404, "resource_not_found", ""},
 		"missing user_id":       {"/sign_in_tokens", "KEY", `{"expires_in_seconds":60}`, 422, "form_param_missing", "user_id"},
 		"user_id not a string":  {"/sign_in_tokens", "KEY", `{"user_id":42}`, 422, "form_param_value_invalid", "user_id"},
 		"expiry zero":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":0}`, 422, "form_param_value_invalid", "expires_in_seconds"},

@@ -49,7 +49,11 @@ func TestCreateRidesOutARateLimitWithoutMintingTwice(t *testing.T) {
 func TestLostResponsesNeverMintTwice(t *testing.T) {
 	for _, status := range []int{0, 500, 502, 503, 504} {
 		s := clienttest.NewServer(t)
-		s.LoseNext(1, status)
+		if status == 0 {
+			s.DropNext(1)
+		} else {
+			s.LoseNext(1, status)
+		}
 		c := s.Client(api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
 		if _, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"}); err == nil {
 			t.Fatalf("lost answer (%d): Create reported success", status)
@@ -67,7 +71,7 @@ func TestALostRevokeIsRetriedAndExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.LoseNext(1, 0)
+	s.DropNext(1)
 	_, err = c.Revoke(context.Background(), tok.ID)
 	if err == nil || !strings.Contains(err.Error(), "may have revoked") {
 		t.Fatalf("err = %v; want the retry's 400 explained by the lost first answer", err)
@@ -96,6 +100,8 @@ func TestFaultsRefuseImpossibleStatuses(t *testing.T) {
 		"FailNext 0":   func() { s.FailNext(1, 0, 0) },
 		"FailNext 999": func() { s.FailNext(1, 999, 0) },
 		"LoseNext 42":  func() { s.LoseNext(1, 42) },
+		"LoseNext 0":   func() { s.LoseNext(1, 0) }, // a drop is DropNext
+		"FailNext -1s": func() { s.FailNext(1, 429, -time.Second) },
 	} {
 		func() {
 			defer func() {

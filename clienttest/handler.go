@@ -2,10 +2,8 @@ package clienttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,70 +15,67 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/clerkgen/signintokens/api"
-	"github.com/clerkgen/signintokens/gen"
 )
 
-// maxRequestBody bounds what the fake reads of a request.
-const maxRequestBody = 1 << 20
-
-// defaultExpiresInSeconds is Clerk's default expiry, from the spec.
-const defaultExpiresInSeconds = 2592000
+// maxAPIRequestBody bounds what the fake reads of an API request's body: a sign-in-token
+// request is well under a kilobyte.
+const maxAPIRequestBody = 64 << 10
 
 // Handler is the fake Clerk API as an http.Handler, for serving it yourself (the signintoken
 // fake command does). Tests usually want NewServer, which wraps it in a loopback server.
+//
+// Besides Clerk's API under /v1, it serves its control API under /__clienttest/ (see the
+// package documentation), so tests in any language can do what the Go methods do.
 type Handler struct {
-	contract *contract
-	store    *store
-	key      string
-	report   func(string) // nil: violations are only listed
-	quiet    bool         // AllowContractViolations
+	contract        *contract
+	store           *store
+	key             string
+	report          func(string) // nil: violations are only listed
+	allowViolations bool
+	limiter         *rateLimiter // nil: no rate limit
+	now             func() time.Time
+	requests        *ring[Request]
+	violations      *ring[string]
+	control         http.Handler
+	initialLatency  time.Duration
 
-	mu         sync.Mutex
-	requests   []Request
-	violations []string
-	faults     []fault
-	latency    time.Duration
-	limiter    *rateLimiter // nil: no rate limit
-	now        func() time.Time
+	mu      sync.Mutex
+	faults  []queued
+	latency time.Duration
 
 	closeOnce sync.Once
 	closed    chan struct{}
 }
 
-// Request is one request the fake received.
-type Request struct {
-	Method string
-	Path   string // e.g. /v1/sign_in_tokens
-	Header http.Header
-	Body   []byte
-}
-
-// NewHandler returns a fake Clerk API. It fails only for a malformed WithSecretKey.
+// NewHandler returns a fake Clerk API. It fails only for an option it cannot honour (a
+// WithSecretKey that is not an sk_test_ key, a WithRateLimit below 1, …).
 func NewHandler(opts ...Option) (*Handler, error) {
-	cfg := config{now: time.Now}
+	cfg := defaultConfig()
 	for _, opt := range opts {
 		opt(&cfg)
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cfg.secretKey == "" {
 		cfg.secretKey = "sk_test_clienttest" + randomID()
 	}
-	if _, err := api.NewClient(cfg.secretKey); err != nil {
-		return nil, fmt.Errorf("clienttest: WithSecretKey: %w", err)
+	h := &Handler{
+		contract:        mustContract(),
+		store:           newStore(cfg.users, cfg.tokenLimit, cfg.now),
+		key:             cfg.secretKey,
+		report:          cfg.onViolation,
+		allowViolations: cfg.allowViolations,
+		limiter:         newRateLimiter(cfg.rateLimit, cfg.rateWindow),
+		now:             cfg.now,
+		requests:        newRing[Request](cfg.history),
+		violations:      newRing[string](cfg.history),
+		initialLatency:  cfg.latency,
+		latency:         cfg.latency,
+		closed:          make(chan struct{}),
 	}
-	if cfg.rateLimitSet && (cfg.rateLimit < 1 || cfg.rateWindow <= 0) {
-		return nil, fmt.Errorf("clienttest: WithRateLimit(%d, %v): want at least 1 request in a window longer than 0", cfg.rateLimit, cfg.rateWindow)
-	}
-	return &Handler{
-		contract: mustContract(),
-		store:    newStore(cfg.users, cfg.now),
-		key:      cfg.secretKey,
-		report:   cfg.onViolation,
-		quiet:    cfg.reportOff,
-		latency:  cfg.latency,
-		limiter:  newRateLimiter(cfg.rateLimit, cfg.rateWindow),
-		now:      cfg.now,
-		closed:   make(chan struct{}),
-	}, nil
+	h.control = newControlAPI(h)
+	return h, nil
 }
 
 // SecretKey returns the sk_test_… key the fake accepts.
@@ -89,77 +84,118 @@ func (h *Handler) SecretKey() string { return h.key }
 // Accept is the user signing in with the token: pending → accepted. It fails for an unknown,
 // expired or no longer pending token.
 func (h *Handler) Accept(signInTokenID string) error {
-	_, err := h.store.transition(signInTokenID, gen.SignInTokenStatusAccepted)
+	_, err := h.accept(signInTokenID)
+	return err
+}
+
+func (h *Handler) accept(id string) (Token, error) {
+	tok, err := h.store.transition(id, api.StatusAccepted)
 	if err != nil {
-		return fmt.Errorf("clienttest: accept %s: %w", signInTokenID, err)
+		return Token{}, fmt.Errorf("clienttest: accept %s: %w", id, err)
 	}
-	return nil
+	return tok, nil
 }
 
-// Tokens returns every token the fake minted, oldest first, in its current state.
-func (h *Handler) Tokens() []api.SignInToken {
-	return h.store.all()
-}
+// Tokens returns the tokens the fake keeps (every one it minted, unless WithTokenLimit's
+// eviction has begun), oldest first, in their current state.
+func (h *Handler) Tokens() []Token { return h.store.all() }
 
-// Requests returns every request received, in order.
+// Requests returns the authenticated API requests received, oldest first: the most recent
+// ones, as many as WithHistory keeps. Requests refused for their key are not recorded, nor
+// are control API requests.
 func (h *Handler) Requests() []Request {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]Request, len(h.requests))
-	for i, r := range h.requests {
-		out[i] = Request{r.Method, r.Path, r.Header.Clone(), append([]byte(nil), r.Body...)}
-	}
+	out, _ := h.requests.list(copyRequest)
 	return out
 }
 
-// Violations returns the description of every contract violation seen so far, reported or not.
+// Violations returns the description of each contract violation seen, reported or not,
+// oldest first: the most recent ones, as many as WithHistory keeps.
 func (h *Handler) Violations() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.violations...)
+	out, _ := h.violations.list(func(s string) string { return s })
+	return out
 }
 
-// SetLatency delays every later answer by d (or until its request is cancelled).
+// SetLatency delays every later API response by d (or until its request is cancelled).
 func (h *Handler) SetLatency(d time.Duration) {
 	h.mu.Lock()
-	h.latency = d
+	h.latency = max(d, 0)
 	h.mu.Unlock()
 }
 
-// Close releases requests waiting out a latency, so a server can shut down promptly.
+// Reset returns the fake to its state when it was made: no tokens, requests, violations or
+// queued faults, the latency it was configured with, and a fresh rate-limit window. Its key
+// and options stay.
+func (h *Handler) Reset() {
+	h.store.reset()
+	h.requests.reset()
+	h.violations.reset()
+	h.limiter.reset()
+	h.mu.Lock()
+	h.faults, h.latency = nil, h.initialLatency
+	h.mu.Unlock()
+}
+
+// Close releases requests waiting out a latency, so a server can shut down promptly. It does
+// not stop a server serving the handler (Server.Close does).
 func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.closed) }) }
 
+// ServeHTTP serves the control API under /__clienttest/, the sign-in URLs' ticket path, and
+// Clerk's API. An API request goes through these steps, in order:
+//
+//  1. authenticate: a malformed Authorization header or a key other than SecretKey is a
+//     violation, answered 401 before anything else (nothing recorded, no fault consumed);
+//  2. record the request (bounded, see WithHistory);
+//  3. wait out the latency;
+//  4. rate limit (WithRateLimit): past the limit, 429, unprocessed;
+//  5. check it against the contract (and a doubled /v1): a violation is reported and answered
+//     as Clerk would;
+//  6. take the next queued fault: a failure answers now, unprocessed;
+//  7. process it, by the contract's operation;
+//  8. check the fake's own answer against the contract;
+//  9. answer, or lose the answer to a queued LoseNext or DropNext.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-	h.record(r, body)
-	if !h.delay(r.Context()) {
-		return // the caller gave up; nobody is listening
-	}
-	if r.Method == http.MethodGet && r.URL.Path == ticketPath {
+	switch {
+	case isControlPath(r.URL.Path):
+		h.control.ServeHTTP(w, r)
+		return
+	case r.Method == http.MethodGet && r.URL.Path == ticketPath:
 		h.serveTicket(w, r)
 		return
 	}
-	in, v := h.contract.checkRequest(r, body)
+	if v := h.authenticate(r); v != nil {
+		h.violate(v.message, false)
+		in, _ := h.contract.route(r)
+		h.answer(w, r, in, v.status, clerkErrors(v.code, v.param))
+		return
+	}
+	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIRequestBody))
+	h.requests.add(recordOf(r, body))
+	if !h.delay(r.Context()) {
+		return // the caller gave up; nobody is listening
+	}
+	in, v := h.contract.route(r)
+	if ok, wait := h.limiter.admit(h.now()); !ok {
+		h.writeFault(w, r, in, fault{kind: failFault, status: http.StatusTooManyRequests, retryAfter: wait})
+		return
+	}
 	switch {
+	case strings.HasPrefix(r.URL.Path, "/v1/v1/"):
+		v = &violation{status: http.StatusNotFound, code: "resource_not_found", message: fmt.Sprintf(
+			"%s %s: the path has /v1 twice: the base URL already ends in /v1 and the client adds its own "+
+				"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", r.Method, r.URL.Path, origin(r))}
+		in = nil
 	case readErr != nil:
 		v = &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid",
-			message: fmt.Sprintf("%s %s: request body unreadable or over %d bytes", r.Method, r.URL.Path, maxRequestBody)}
-	case v == nil && r.Header.Get("Authorization") != "Bearer "+h.key:
-		v = &violation{status: http.StatusUnauthorized, code: "authentication_invalid",
-			message: fmt.Sprintf("%s %s: Authorization carries a secret key this fake does not accept (see SecretKey)", r.Method, r.URL.Path)}
+			message: fmt.Sprintf("%s %s: request body unreadable or over %d bytes", r.Method, r.URL.Path, maxAPIRequestBody)}
+	case v == nil:
+		v = h.contract.validate(r, in, body)
 	}
 	if v != nil {
 		h.violate(v.message, false)
 	}
-	if authenticated := r.Header.Get("Authorization") == "Bearer "+h.key; authenticated {
-		if ok, wait := h.limiter.admit(h.now()); !ok {
-			h.writeFault(w, r, in, fault{status: http.StatusTooManyRequests, retryAfter: wait})
-			return
-		}
-	}
 
 	f, faulty := h.nextFault()
-	if faulty && !f.process {
+	if faulty && !f.processes() {
 		h.writeFault(w, r, in, f)
 		return
 	}
@@ -168,67 +204,74 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if v != nil {
 		status, answer = v.status, clerkErrors(v.code, v.param)
 	} else {
-		status, answer = h.process(r, in.PathParams, body)
-	}
-	payload, _ := json.Marshal(answer)
-	header := http.Header{"Content-Type": {"application/json"}}
-	if in != nil {
-		if err := h.contract.checkResponse(r.Context(), in, status, header, payload); err != nil {
-			h.violate("clienttest bug: the fake's own "+err.Error(), true)
-		}
+		status, answer = h.process(r, in, body)
 	}
 	if faulty { // processed; now the answer is lost
-		if f.status == 0 {
-			panic(http.ErrAbortHandler) // drop the connection without a response
-		}
 		h.writeFault(w, r, in, f)
 		return
+	}
+	h.answer(w, r, in, status, answer)
+}
+
+// authenticate checks r's Authorization header as Clerk does before anything else: it must be
+// "Bearer <key>" (authorization_header_format_invalid otherwise), with the fake's key
+// (clerk_key_invalid otherwise). It returns the violation, or nil for the fake's key.
+func (h *Handler) authenticate(r *http.Request) *violation {
+	where := r.Method + " " + r.URL.Path
+	values := r.Header.Values("Authorization")
+	const scheme = "Bearer "
+	malformed := func(why string) *violation {
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: where + ": " + why}
+	}
+	switch {
+	case len(values) == 0:
+		return malformed("no Authorization header")
+	case len(values) > 1:
+		return malformed("more than one Authorization header")
+	case len(values[0]) <= len(scheme) || !strings.EqualFold(values[0][:len(scheme)], scheme) ||
+		strings.ContainsAny(values[0][len(scheme):], " \t"):
+		return malformed(`the Authorization header is not "Bearer <secret key>"`)
+	}
+	if subtle.ConstantTimeCompare([]byte(values[0][len(scheme):]), []byte(h.key)) != 1 {
+		return &violation{status: http.StatusUnauthorized, code: "clerk_key_invalid",
+			message: where + ": Authorization carries a secret key this fake does not accept (see SecretKey)"}
+	}
+	return nil
+}
+
+// answer writes status and body as JSON, after checking them against the contract when the
+// request was routed to an operation.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, in *openapi3filter.RequestValidationInput, status int, body any) {
+	payload, _ := json.Marshal(body)
+	header := http.Header{"Content-Type": {"application/json"}}
+	if in != nil {
+		h.selfCheck(r, in, status, header, payload)
 	}
 	writeRaw(w, status, header, payload)
 }
 
-// process carries out a request that passed the contract checks.
-func (h *Handler) process(r *http.Request, params map[string]string, body []byte) (int, any) {
-	if id, ok := params["sign_in_token_id"]; ok {
-		tok, err := h.store.transition(id, gen.SignInTokenStatusRevoked)
-		switch {
-		case errors.Is(err, errUnknownToken):
-			return http.StatusNotFound, clerkErrors("resource_not_found", "")
-		case errors.Is(err, errNotPending):
-			return http.StatusBadRequest, clerkErrors("sign_in_token_cannot_be_revoked_code", "")
-		}
-		return http.StatusOK, tok
+// selfCheck reports an answer of the fake's own that breaks the contract: a bug in clienttest.
+func (h *Handler) selfCheck(r *http.Request, in *openapi3filter.RequestValidationInput, status int, header http.Header, payload []byte) {
+	if err := h.contract.checkResponse(r.Context(), in, status, header, payload); err != nil {
+		h.violate("clienttest bug: the fake's own "+err.Error(), true)
 	}
-	var req gen.CreateSignInTokenRequest
-	_ = json.Unmarshal(body, &req) // validated against the schema already
-	seconds := defaultExpiresInSeconds
-	if req.ExpiresInSeconds != nil {
-		seconds = *req.ExpiresInSeconds
-	}
-	orgID := ""
-	if req.OrgID != nil {
-		orgID = *req.OrgID
-	}
-	tok, err := h.store.create(req.UserID, orgID, time.Duration(seconds)*time.Second, origin(r))
-	if err != nil {
-		return http.StatusNotFound, clerkErrors("resource_not_found", "")
-	}
-	return http.StatusOK, tok
 }
 
-func (h *Handler) record(r *http.Request, body []byte) {
-	h.mu.Lock()
-	h.requests = append(h.requests, Request{r.Method, r.URL.Path, r.Header.Clone(), body})
-	h.mu.Unlock()
+func writeRaw(w http.ResponseWriter, status int, header http.Header, payload []byte) {
+	for k, vs := range header {
+		w.Header()[k] = vs
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+	w.WriteHeader(status)
+	w.Write(payload)
 }
 
 // violate lists msg and reports it. A caller's violation is not reported under
 // AllowContractViolations; a fault of the fake's own always is.
 func (h *Handler) violate(msg string, ours bool) {
-	h.mu.Lock()
-	h.violations = append(h.violations, msg)
-	h.mu.Unlock()
-	if h.report != nil && (ours || !h.quiet) {
+	msg = truncate(msg)
+	h.violations.add(msg)
+	if h.report != nil && (ours || !h.allowViolations) {
 		h.report(msg)
 	}
 }
@@ -251,93 +294,4 @@ func (h *Handler) delay(ctx context.Context) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-func origin(r *http.Request) string {
-	if r.TLS != nil {
-		return "https://" + r.Host
-	}
-	return "http://" + r.Host
-}
-
-// clerkErrors is Clerk's error body for code, with param as meta.param_name when set.
-func clerkErrors(code, param string) gen.ClerkErrors {
-	msg, long := messages(code, param)
-	e := gen.ClerkError{Code: code, Message: msg, LongMessage: long}
-	if param != "" {
-		e.Meta = &map[string]any{"param_name": param}
-	}
-	trace := traceID()
-	return gen.ClerkErrors{Errors: []gen.ClerkError{e}, ClerkTraceID: &trace}
-}
-
-func messages(code, param string) (string, string) {
-	switch code {
-	case "resource_not_found":
-		return "not found", "Resource not found"
-	case "form_param_missing":
-		return "is missing", param + " must be included."
-	case "form_param_value_invalid":
-		return "is invalid", param + " is invalid."
-	case "sign_in_token_cannot_be_revoked_code":
-		return "the sign-in token cannot be revoked", "Only sign-in tokens with status 'pending' can be revoked."
-	case "authentication_invalid":
-		return "Invalid authentication", "The provided secret key is missing, malformed or not valid for this instance."
-	case "authorization_invalid":
-		return "Unauthorized request", "You are not authorized to perform this request"
-	case "too_many_requests":
-		return "Too many requests", "Too many requests, retry later"
-	case "request_body_invalid":
-		return "invalid request body", "The request body is not a JSON object of the expected shape."
-	}
-	return "Something went wrong", "Please try again later."
-}
-
-func traceID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// writeFault answers with an injected fault. Statuses the operation declares (429, say) are
-// checked like any answer; the others (a 503) are outside the contract on purpose.
-func (h *Handler) writeFault(w http.ResponseWriter, r *http.Request, in *openapi3filter.RequestValidationInput, f fault) {
-	payload, _ := json.Marshal(faultBody(f.status))
-	header := f.header()
-	header.Set("Content-Type", "application/json")
-	if in != nil && declares(in, f.status) {
-		if err := h.contract.checkResponse(r.Context(), in, f.status, header, payload); err != nil {
-			h.violate("clienttest bug: the fake's own "+err.Error(), true)
-		}
-	}
-	writeRaw(w, f.status, header, payload)
-}
-
-func writeRaw(w http.ResponseWriter, status int, header http.Header, payload []byte) {
-	for k, vs := range header {
-		w.Header()[k] = vs
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
-	w.WriteHeader(status)
-	w.Write(payload)
-}
-
-// ticketPath is where the fake's sign-in URLs point. Following one signs the user in (the
-// token becomes accepted), so tests in any language can play the user.
-const ticketPath = "/v1/tickets/accept"
-
-func (h *Handler) serveTicket(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	id, ok := h.store.idByTicket(r.URL.Query().Get("ticket"))
-	if !ok {
-		http.Error(w, "unknown ticket", http.StatusNotFound)
-		return
-	}
-	tok, err := h.store.transition(id, gen.SignInTokenStatusAccepted)
-	if err != nil {
-		http.Error(w, strings.TrimPrefix(err.Error(), "sign-in token ")+": cannot sign in", http.StatusBadRequest)
-		return
-	}
-	fmt.Fprintf(w, "signed in as %s with %s\n", tok.UserID, id)
 }

@@ -1,21 +1,55 @@
 package clienttest
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
 
 // An Option configures a fake server or handler.
 type Option func(*config)
 
 type config struct {
-	users          []string
-	secretKey      string
-	reportOff      bool
-	latency        time.Duration
-	now            func() time.Time
-	onViolation    func(msg string)
-	onViolationSet bool
-	rateLimit      int
-	rateWindow     time.Duration
-	rateLimitSet   bool
+	users           []string
+	secretKey       string
+	allowViolations bool
+	latency         time.Duration
+	now             func() time.Time
+	onViolation     func(msg string)
+	rateLimit       int
+	rateWindow      time.Duration
+	rateLimitSet    bool
+	history         int
+	tokenLimit      int
+}
+
+func defaultConfig() config {
+	return config{now: time.Now, history: DefaultHistory, tokenLimit: DefaultTokenLimit}
+}
+
+// check refuses a configuration the fake cannot honour, naming the option.
+func (c *config) check() error {
+	switch {
+	case c.secretKey != "" && !isTestKey(c.secretKey):
+		return fmt.Errorf("clienttest: WithSecretKey: want a development key, sk_test_ followed by its secret value, with no spaces or control characters (a live sk_live_ key never belongs in a fake)")
+	case c.rateLimitSet && (c.rateLimit < 1 || c.rateWindow <= 0):
+		return fmt.Errorf("clienttest: WithRateLimit(%d, %v): want at least 1 request in a window longer than 0", c.rateLimit, c.rateWindow)
+	case c.history < 1:
+		return fmt.Errorf("clienttest: WithHistory(%d): want at least 1", c.history)
+	case c.tokenLimit < 1:
+		return fmt.Errorf("clienttest: WithTokenLimit(%d): want at least 1", c.tokenLimit)
+	case c.latency < 0:
+		return fmt.Errorf("clienttest: WithLatency(%v): want 0 or more", c.latency)
+	}
+	return nil
+}
+
+// isTestKey reports whether key is a well-formed development secret key. The fake checks keys
+// itself: it needs no client to know what a key looks like.
+func isTestKey(key string) bool {
+	return strings.HasPrefix(key, "sk_test_") && len(key) > len("sk_test_") &&
+		!strings.ContainsFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // WithUsers limits the users that exist: Create for any other user_id answers 404
@@ -25,6 +59,8 @@ func WithUsers(userIDs ...string) Option {
 }
 
 // WithSecretKey sets the sk_test_… key the fake accepts. By default it makes a random one.
+// NewHandler refuses anything but a development key: a live sk_live_ key must never be
+// written into a test.
 func WithSecretKey(key string) Option {
 	return func(c *config) { c.secretKey = key }
 }
@@ -33,16 +69,17 @@ func WithSecretKey(key string) Option {
 // for tests that send bad requests on purpose. The fake still answers them as Clerk would,
 // and Violations still lists them.
 func AllowContractViolations() Option {
-	return func(c *config) { c.reportOff = true }
+	return func(c *config) { c.allowViolations = true }
 }
 
-// WithLatency delays every answer by d (or until the request is cancelled), like a slow
+// WithLatency delays every API response by d (or until the request is cancelled), like a slow
 // network. See also SetLatency.
 func WithLatency(d time.Duration) Option {
 	return func(c *config) { c.latency = d }
 }
 
-// WithClock sets the clock for created_at, updated_at and expiry. Default: time.Now.
+// WithClock sets the clock for created_at, updated_at, expiry and the rate limit's window.
+// Default: time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
 }
@@ -50,7 +87,7 @@ func WithClock(now func() time.Time) Option {
 // OnViolation sends each contract violation's description to report, instead of to the test
 // (NewServer) or nowhere (NewHandler). Descriptions never quote keys, tokens or URLs.
 func OnViolation(report func(msg string)) Option {
-	return func(c *config) { c.onViolation, c.onViolationSet = report, true }
+	return func(c *config) { c.onViolation = report }
 }
 
 // WithRateLimit emulates Clerk's rate limit on the Backend API, which is per instance (per
@@ -64,4 +101,18 @@ func OnViolation(report func(msg string)) Option {
 // window > 0.
 func WithRateLimit(n int, window time.Duration) Option {
 	return func(c *config) { c.rateLimit, c.rateWindow, c.rateLimitSet = n, window, true }
+}
+
+// WithHistory sets how many of the most recent requests, and of the most recent violations,
+// the fake keeps for Requests and Violations (and the control API). Default: DefaultHistory.
+// Each kept request holds at most 24 KiB, so a long-running fake's memory stays bounded.
+func WithHistory(n int) Option {
+	return func(c *config) { c.history = n }
+}
+
+// WithTokenLimit sets how many tokens the fake keeps before it evicts the oldest finished
+// (revoked or accepted) and expired ones; pending tokens that can still be used are kept
+// whatever their number. Default: DefaultTokenLimit. Tokens lists only what is kept.
+func WithTokenLimit(n int) Option {
+	return func(c *config) { c.tokenLimit = n }
 }

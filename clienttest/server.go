@@ -3,6 +3,7 @@ package clienttest
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ type Server struct {
 	srv       *httptest.Server
 	transport *http.Transport
 	t         testing.TB
+	closeOnce sync.Once
 }
 
 // NewServer starts a fake Clerk API for t and closes it when t ends. Requests that break the
@@ -34,16 +36,28 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	// A pool sized for parallel callers: with Go's default of 2 idle connections per host,
 	// a concurrent test would open and drop a connection for most requests.
 	s.transport = &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
-	t.Cleanup(func() {
-		h.Close()
-		s.srv.Close()
-		s.transport.CloseIdleConnections()
-	})
+	t.Cleanup(s.Close)
 	return s
 }
 
-// URL returns the fake's base URL, ending in /v1 like api.DefaultBaseURL.
+// Close shuts the fake down, as httptest.Server.Close does: it releases answers waiting out a
+// latency, closes every connection and waits for the handlers to return. Later requests fail
+// to connect. NewServer calls it when the test ends; calling it again does nothing.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.Handler.Close()
+		s.srv.Close()
+		s.transport.CloseIdleConnections()
+	})
+}
+
+// URL returns the fake's base URL, ending in /v1 like api.DefaultBaseURL (the form
+// clerk-sdk-go takes).
 func (s *Server) URL() string { return s.srv.URL + "/v1" }
+
+// Origin returns the fake's origin, http://127.0.0.1:PORT, without /v1: the form Clerk's JS SDKs
+// take as CLERK_API_URL, and where the control API lives (Origin()+"/__clienttest/").
+func (s *Server) Origin() string { return s.srv.URL }
 
 // Client returns an api.Client pointed at the fake, with its key; opts are applied after.
 func (s *Server) Client(opts ...api.Option) *api.Client {

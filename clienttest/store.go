@@ -1,32 +1,49 @@
 package clienttest
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"math"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/clerkgen/signintokens/api"
-	"github.com/clerkgen/signintokens/gen"
 )
 
-// store holds the fake's sign-in tokens, as Clerk's database would.
-type store struct {
-	mu     sync.Mutex
-	tokens map[string]*record
-	ticket map[string]string // ticket → token id, for the sign-in URL
-	order  []string          // token ids, oldest first
-	users  map[string]bool   // nil: every user exists
-	now    func() time.Time
+// Token is a sign-in token as the fake stores it: what Clerk's API shows, plus the
+// organization and expiry it was minted with. It never holds the ticket or the sign-in URL:
+// those are handed out once, in Create's response, and the fake keeps no copy.
+type Token struct {
+	ID, UserID     string
+	OrganizationID string // "" when the token was minted without one
+	Status         api.Status
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      time.Time
 }
 
-type record struct {
-	token     gen.SignInToken
-	orgID     string
-	expiresAt time.Time
+// DefaultTokenLimit is how many tokens a fake keeps before it evicts finished ones (see
+// WithTokenLimit).
+const DefaultTokenLimit = 10_000
+
+// store holds the fake's sign-in tokens, as Clerk's database would. Past limit tokens it
+// evicts the oldest finished (revoked, accepted) and expired ones; pending tokens that can
+// still be used are never evicted, as Clerk would still honour them.
+type store struct {
+	now    func() time.Time
+	users  map[string]bool // nil: every user exists
+	limit  int
+	ticket []byte // HMAC key that signs tickets, so a ticket names its token without a lookup table
+
+	mu        sync.Mutex
+	tokens    map[string]*Token
+	order     []*Token // oldest first
+	nextSweep int      // len(order) at which to look for evictable tokens again
 }
 
 var (
@@ -36,91 +53,102 @@ var (
 	errExpired      = errors.New("sign-in token has expired")
 )
 
-func newStore(users []string, now func() time.Time) *store {
-	s := &store{tokens: map[string]*record{}, ticket: map[string]string{}, now: now}
+func newStore(users []string, limit int, now func() time.Time) *store {
+	s := &store{now: now, limit: limit, ticket: make([]byte, 32)}
+	rand.Read(s.ticket)
 	if users != nil {
 		s.users = map[string]bool{}
 		for _, u := range users {
 			s.users[u] = true
 		}
 	}
+	s.reset()
 	return s
 }
 
-// create mints a pending token. origin is the base of the sign-in URL (the fake's own).
-func (s *store) create(userID, orgID string, expiresIn time.Duration, origin string) (gen.SignInToken, error) {
-	if s.users != nil && !s.users[userID] {
-		return gen.SignInToken{}, errUnknownUser
-	}
-	now := s.now()
-	id := "sit_" + randomID()
-	ticket := jwtShaped(id, userID, orgID, now, now.Add(expiresIn))
-	url := origin + ticketPath + "?ticket=" + ticket
-	ms := now.UnixMilli()
-	tok := gen.SignInToken{
-		Object: gen.SignInTokenObjectSignInToken, ID: id, UserID: userID,
-		Status: gen.SignInTokenStatusPending, Token: &ticket, URL: &url,
-		CreatedAt: ms, UpdatedAt: ms,
-	}
-	s.mu.Lock()
-	s.tokens[id] = &record{token: tok, orgID: orgID, expiresAt: now.Add(expiresIn)}
-	s.ticket[ticket] = id
-	s.order = append(s.order, id)
-	s.mu.Unlock()
-	return tok, nil
-}
-
-// transition moves a pending token to status. Revoked tokens answer without their
-// credentials, as there is nothing left to use them for.
-func (s *store) transition(id string, to gen.SignInTokenStatus) (gen.SignInToken, error) {
+// reset forgets every token.
+func (s *store) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.tokens[id]
+	s.tokens, s.order, s.nextSweep = map[string]*Token{}, nil, s.limit+1
+}
+
+// create mints a pending token and returns it with its ticket (a credential, returned once).
+func (s *store) create(userID, orgID string, expiresIn time.Duration) (Token, string, error) {
+	if s.users != nil && !s.users[userID] {
+		return Token{}, "", errUnknownUser
+	}
+	now := s.now().Truncate(time.Millisecond) // Clerk's timestamps are milliseconds
+	tok := &Token{
+		ID: "sit_" + randomID(), UserID: userID, OrganizationID: orgID, Status: api.StatusPending,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(expiresIn),
+	}
+	ticket := s.sign(tok)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[tok.ID] = tok
+	s.order = append(s.order, tok)
+	if len(s.order) >= s.nextSweep {
+		s.evict()
+	}
+	return *tok, ticket, nil
+}
+
+// evict drops the oldest finished or expired tokens until at most limit remain. When pending
+// tokens fill the store it cannot get there; it then waits for the store to grow by a quarter
+// of the limit before looking again, so each create pays O(1) on average.
+func (s *store) evict() {
+	now := s.now()
+	excess := len(s.order) - s.limit
+	kept := s.order[:0]
+	for _, t := range s.order {
+		if excess > 0 && (t.Status != api.StatusPending || !now.Before(t.ExpiresAt)) {
+			delete(s.tokens, t.ID)
+			excess--
+			continue
+		}
+		kept = append(kept, t)
+	}
+	clear(s.order[len(kept):]) // let the evicted tokens go
+	s.order = kept
+	s.nextSweep = max(s.limit, len(s.order)) + max(1, s.limit/4)
+}
+
+// transition moves a pending token to status.
+func (s *store) transition(id string, to api.Status) (Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[id]
+	now := s.now().Truncate(time.Millisecond)
 	switch {
 	case !ok:
-		return gen.SignInToken{}, errUnknownToken
-	case r.token.Status != gen.SignInTokenStatusPending:
-		return gen.SignInToken{}, errNotPending
-	case to == gen.SignInTokenStatusAccepted && !s.now().Before(r.expiresAt):
-		return gen.SignInToken{}, errExpired
+		return Token{}, errUnknownToken
+	case t.Status != api.StatusPending:
+		return Token{}, errNotPending
+	case to == api.StatusAccepted && !now.Before(t.ExpiresAt):
+		return Token{}, errExpired
 	}
-	r.token.Status = to
-	r.token.UpdatedAt = max(s.now().UnixMilli(), r.token.CreatedAt)
-	out := r.token
-	out.Token, out.URL = nil, nil
-	return out, nil
+	t.Status = to
+	if now.After(t.CreatedAt) {
+		t.UpdatedAt = now
+	}
+	return *t, nil
 }
 
-// all returns every token, oldest first, as the api package shows them.
-func (s *store) all() []api.SignInToken {
+// all returns every token kept, oldest first.
+func (s *store) all() []Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]api.SignInToken, 0, len(s.order))
-	for _, id := range s.order {
-		t := s.tokens[id].token
-		out = append(out, api.SignInToken{
-			ID: t.ID, UserID: t.UserID, Status: api.Status(t.Status),
-			Token: deref(t.Token), URL: deref(t.URL),
-			CreatedAt: time.UnixMilli(t.CreatedAt).UTC(), UpdatedAt: time.UnixMilli(t.UpdatedAt).UTC(),
-		})
+	out := make([]Token, len(s.order))
+	for i, t := range s.order {
+		out[i] = *t
 	}
 	return out
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// idByTicket finds the token a sign-in URL's ticket belongs to.
-func (s *store) idByTicket(ticket string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, ok := s.ticket[ticket]
-	return id, ok
-}
+// maxExpiresInSeconds is the longest expiry the fake can represent (about 292 years);
+// longer ones are held at it.
+const maxExpiresInSeconds = math.MaxInt64 / int64(time.Second)
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -134,17 +162,45 @@ func randomID() string {
 	return string(b)
 }
 
-// jwtShaped makes a unique ticket that looks like Clerk's (header.payload.signature,
-// base64url). It is not signed: nothing outside this fake can verify it, by design.
-func jwtShaped(id, userID, orgID string, iat, exp time.Time) string {
+var ticketHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT","kid":"clienttest"}`))
+
+// sign makes tok's ticket, shaped like Clerk's (a JWT: header.payload.signature). It is signed
+// with the fake's own random key, so only this fake accepts it, and it carries the token's id,
+// so the fake needs no table from tickets to tokens.
+func (s *store) sign(tok *Token) string {
 	enc := base64.RawURLEncoding
-	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT","kid":"clienttest"}`))
-	claims := map[string]any{"sid": id, "sub": userID, "iat": iat.Unix(), "exp": exp.Unix(), "iss": "clienttest"}
-	if orgID != "" {
-		claims["org"] = orgID
+	claims := map[string]any{"sid": tok.ID, "sub": tok.UserID, "iat": tok.CreatedAt.Unix(), "exp": tok.ExpiresAt.Unix(), "iss": "clienttest"}
+	if tok.OrganizationID != "" {
+		claims["org"] = tok.OrganizationID
 	}
 	payload, _ := json.Marshal(claims)
-	sig := make([]byte, 32)
-	rand.Read(sig)
-	return fmt.Sprintf("%s.%s.%s", header, enc.EncodeToString(payload), enc.EncodeToString(sig))
+	signed := ticketHeader + "." + enc.EncodeToString(payload)
+	return signed + "." + enc.EncodeToString(s.mac(signed))
+}
+
+func (s *store) mac(signed string) []byte {
+	m := hmac.New(sha256.New, s.ticket)
+	m.Write([]byte(signed))
+	return m.Sum(nil)
+}
+
+// idByTicket returns the token id a ticket this fake signed names.
+func (s *store) idByTicket(ticket string) (string, bool) {
+	i := strings.LastIndexByte(ticket, '.')
+	if i < 0 {
+		return "", false
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(ticket[i+1:])
+	if err != nil || !hmac.Equal(sig, s.mac(ticket[:i])) {
+		return "", false
+	}
+	_, payload, _ := strings.Cut(ticket[:i], ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	var claims struct {
+		SID string `json:"sid"`
+	}
+	if err != nil || json.Unmarshal(raw, &claims) != nil {
+		return "", false
+	}
+	return claims.SID, true
 }

@@ -53,13 +53,13 @@ func (ct *contractTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil || in == nil {
 		return resp, err
 	}
-	respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, maxRequestBody+1))
+	respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, maxCheckedResponse+1))
 	rest := resp.Body
 	resp.Body = struct {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(respBody), rest), rest}
-	if readErr != nil || len(respBody) > maxRequestBody {
+	if readErr != nil || len(respBody) > maxCheckedResponse {
 		return resp, nil // too large or cut short to check; the caller will see the same
 	}
 	if err := ct.contract.checkResponse(req.Context(), in, resp.StatusCode, resp.Header, respBody); err != nil {
@@ -67,3 +67,7 @@ func (ct *contractTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	return resp, nil
 }
+
+// maxCheckedResponse bounds how much of a response ContractTransport reads to check it; a
+// longer one is passed on unchecked.
+const maxCheckedResponse = 1 << 20

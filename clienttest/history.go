@@ -1,0 +1,120 @@
+package clienttest
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"sync"
+)
+
+// DefaultHistory is how many requests, and how many violations, a fake keeps by default (see
+// WithHistory): the most recent ones.
+const DefaultHistory = 1000
+
+// Bounds on what one recorded request keeps, so that the history's memory is bounded by
+// WithHistory whatever callers send: a body longer than maxRecordedBody is cut to it, and the
+// headers (names and values, in name order) stop at maxRecordedHeader bytes.
+const (
+	maxRecordedBody    = 16 << 10
+	maxRecordedHeader  = 8 << 10
+	maxViolationLength = 1 << 10
+)
+
+// Request is one authenticated API request the fake received. Header and Body are bounded
+// copies: a body is cut at 16 KiB and headers stop at 8 KiB, which no request of this API
+// reaches.
+type Request struct {
+	Method string
+	Path   string // e.g. /v1/sign_in_tokens
+	Header http.Header
+	Body   []byte
+}
+
+// ring keeps the last cap items added, and counts every one.
+type ring[T any] struct {
+	mu    sync.Mutex
+	items []T
+	next  int // where the next item goes once items is full
+	total int // items added since the last reset
+}
+
+func newRing[T any](size int) *ring[T] {
+	return &ring[T]{items: make([]T, 0, size)}
+}
+
+func (r *ring[T]) add(v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.total++
+	if len(r.items) < cap(r.items) {
+		r.items = append(r.items, v)
+		return
+	}
+	r.items[r.next] = v
+	r.next = (r.next + 1) % len(r.items)
+}
+
+// list returns the items kept, oldest first, each passed through copyOf, and the count of all
+// added.
+func (r *ring[T]) list(copyOf func(T) T) ([]T, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]T, 0, len(r.items))
+	for _, v := range append(r.items[r.next:], r.items[:r.next]...) {
+		out = append(out, copyOf(v))
+	}
+	return out, r.total
+}
+
+func (r *ring[T]) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.items)
+	r.items, r.next, r.total = r.items[:0], 0, 0
+}
+
+// recordOf is r as the history keeps it: a bounded, exact-size copy.
+func recordOf(r *http.Request, body []byte) Request {
+	if len(body) > maxRecordedBody {
+		body = body[:maxRecordedBody]
+	}
+	return Request{Method: r.Method, Path: r.URL.Path, Header: boundedHeader(r.Header), Body: bytesClone(body)}
+}
+
+// bytesClone copies b at its exact size.
+func bytesClone(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+func boundedHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	budget := maxRecordedHeader
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[name] {
+			if budget -= len(name) + len(v); budget < 0 {
+				return out
+			}
+			out[name] = append(out[name], v)
+		}
+	}
+	return out
+}
+
+func copyRequest(r Request) Request {
+	return Request{r.Method, r.Path, r.Header.Clone(), bytesClone(r.Body)}
+}
+
+// truncate cuts a violation's description to maxViolationLength bytes, on a rune boundary.
+func truncate(msg string) string {
+	if len(msg) <= maxViolationLength {
+		return msg
+	}
+	cut := maxViolationLength
+	for cut > 0 && msg[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return msg[:cut] + "…"
+}
