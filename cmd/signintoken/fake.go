@@ -13,7 +13,7 @@ import (
 	"github.com/clerkgen/signintokens/clienttest"
 )
 
-const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users user_a,user_b] [--rate-limit 100/10s] [--summary-json FILE] [--fail-on-violation=true] [--max-conns 128] [--exit-with-parent]"
+const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users user_a,user_b] [--rate-limit 100/10s] [--summary-json FILE] [--fail-on-violation=true] [--max-conns 128] [--history N] [--token-limit N] [--exit-with-parent]"
 
 // exitViolations is fake's exit status when it saw a contract violation (and
 // --fail-on-violation is on, the default): a CI job fails even when its own client swallowed
@@ -29,6 +29,8 @@ type fakeFlags struct {
 	summaryJSON     string
 	failOnViolation bool
 	maxConns        int
+	history         int
+	tokenLimit      int
 	exitWithParent  bool
 }
 
@@ -43,6 +45,8 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	violations := &violationLog{}
 	opts := []clienttest.Option{
+		clienttest.WithHistory(ff.history),
+		clienttest.WithTokenLimit(ff.tokenLimit),
 		clienttest.OnViolation(func(msg string) {
 			violations.add(msg)
 			log.Warn("contract violation", "detail", msg)

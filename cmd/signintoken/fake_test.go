@@ -202,3 +202,78 @@ func TestViolationLogIsBounded(t *testing.T) {
 		t.Fatalf("text summary does not say how many are not listed:\n%s", out.String())
 	}
 }
+
+// control calls the fake's control API and decodes its JSON answer into out (when not nil).
+func (f *runningFake) control(t *testing.T, method, path, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, f.origin+"/__clienttest/"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+f.key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// The control API reaches the process's own fake, through the fake's server and its request log.
+func TestFakeServesTheControlAPI(t *testing.T) {
+	f := startFake(t, "--history", "2", "--token-limit", "1")
+	if status := f.control(t, "POST", "faults", `{"kind":"fail","status":429,"retry_after_seconds":7}`, nil); status != http.StatusNoContent {
+		t.Fatalf("queue a fault: %d", status)
+	}
+	if resp := f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`); resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" {
+		t.Fatalf("after a queued 429: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if status := f.control(t, "POST", "faults", `{"kind":"drop"}`, nil); status != http.StatusNoContent {
+		t.Fatalf("queue a drop: %d", status)
+	}
+	req, _ := http.NewRequest("POST", f.origin+"/v1/sign_in_tokens", strings.NewReader(`{"user_id":"user_a"}`))
+	req.Header.Set("Authorization", "Bearer "+f.key)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a dropped request got %d", resp.StatusCode)
+	}
+
+	// --token-limit 1: revoked tokens are evicted as more are minted.
+	var tok struct{ ID string }
+	for range 5 {
+		req, _ := http.NewRequest("POST", f.origin+"/v1/sign_in_tokens", strings.NewReader(`{"user_id":"user_a"}`))
+		req.Header.Set("Authorization", "Bearer "+f.key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		f.call(t, f.key, "POST", "/v1/sign_in_tokens/"+tok.ID+"/revoke", "")
+	}
+	var tokens struct{ Tokens []struct{ ID string } }
+	f.control(t, "GET", "tokens", "", &tokens)
+	if len(tokens.Tokens) > 2 || tokens.Tokens[len(tokens.Tokens)-1].ID != tok.ID {
+		t.Errorf("--token-limit 1 kept %+v of 5 revoked tokens, want at most 2, the last %s among them", tokens.Tokens, tok.ID)
+	}
+	// --history 2: the two most recent requests are kept, all are counted.
+	var reqs struct {
+		Requests []struct{ Path string }
+		Total    int
+	}
+	f.control(t, "GET", "requests", "", &reqs)
+	if len(reqs.Requests) != 2 || reqs.Total != 12 {
+		t.Errorf("--history 2 kept %d of %d requests, want 2 of 12", len(reqs.Requests), reqs.Total)
+	}
+	if code := f.stop(t); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, f.stderr)
+	}
+}

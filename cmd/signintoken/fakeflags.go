@@ -26,6 +26,8 @@ func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code
 	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the violation summary as JSON to this file")
 	fs.BoolVar(&ff.failOnViolation, "fail-on-violation", true, "exit 3 at shutdown when any contract violation occurred")
 	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections served at once; more wait to be accepted")
+	fs.IntVar(&ff.history, "history", clienttest.DefaultHistory, "requests, and violations, kept for the control API (the most recent)")
+	fs.IntVar(&ff.tokenLimit, "token-limit", clienttest.DefaultTokenLimit, "tokens kept before the oldest finished or expired ones are evicted")
 	fs.BoolVar(&ff.exitWithParent, "exit-with-parent", false, "stop, as on SIGTERM, when the process that started the fake exits")
 	positional, err := parse(fs, args)
 	if err != nil {
@@ -55,8 +57,10 @@ func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code
 			return usage("--summary-json: no directory %q to write into", filepath.Dir(ff.summaryJSON))
 		}
 	}
-	if ff.maxConns < 1 {
-		return usage("--max-conns: want at least 1, got %d", ff.maxConns)
+	for name, n := range map[string]int{"--max-conns": ff.maxConns, "--history": ff.history, "--token-limit": ff.tokenLimit} {
+		if n < 1 {
+			return usage("%s: want at least 1, got %d", name, n)
+		}
 	}
 	return ff, exitOK, true
 }

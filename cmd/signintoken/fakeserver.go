@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -84,4 +85,17 @@ func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// fakeMemoryLimit is the fake's soft memory limit unless GOMEMLIMIT sets one: the garbage
+// collector then works to keep the heap near what is live, so a fake that has served 100k
+// requests stays small (see the README's figures). It is soft: a fake holding more live
+// tokens than fit collects more often, and keeps working.
+const fakeMemoryLimit = 40 << 20
+
+// limitMemory is called by main for the fake subcommand only: the limit is the process's.
+func limitMemory(getenv env) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(fakeMemoryLimit)
+	}
 }

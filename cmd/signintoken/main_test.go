@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,8 +20,12 @@ import (
 )
 
 // TestMain fails when a command leaves a goroutine behind: the built-in fake, a server, a retry.
+// It also removes the binary the process tests built.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		removeBuiltCommand()
+		os.Exit(code)
+	}))
 }
 
 // syncBuffer is a bytes.Buffer safe to write from the fake's goroutines while a test reads it.
@@ -174,7 +179,9 @@ func TestUsageAndInvalidInputExitTwo(t *testing.T) {
 		"fake port too big":   {nil, []string{"fake", "--addr", "127.0.0.1:70000"}, `port "70000"`},
 		"fake no users":       {nil, []string{"fake", "--users", " , "}, "--users: no user ids"},
 		"fake rate limit":     {nil, []string{"fake", "--rate-limit", "100"}, "N/DURATION"},
-		"fake max conns":      {nil, []string{"fake", "--max-conns", "0"}, "--max-conns"},
+		"fake max conns":      {nil, []string{"fake", "--max-conns", "0"}, "--max-conns: want at least 1"},
+		"fake history":        {nil, []string{"fake", "--history", "0"}, "--history: want at least 1"},
+		"fake token limit":    {nil, []string{"fake", "--token-limit", "-1"}, "--token-limit: want at least 1"},
 		"fake summary dir":    {nil, []string{"fake", "--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -266,7 +273,7 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 	}
 	log := errOut.String()
 	for _, want := range []string{"contract violation", "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped",
-		"3 requests, 1 contract violation\n  - CreateSignInToken request breaks the contract"} {
+		"3 requests, 1 contract violation\n  - POST /v1/sign_in_tokens"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)
 		}

@@ -2,28 +2,49 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// buildCommand builds signintoken once for the process tests below.
+// buildCommand builds signintoken once for all the process tests; TestMain removes it.
 func buildCommand(t *testing.T) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
+	bin, err := builtCommand()
 	if err != nil {
-		t.Fatalf("the go command is needed to build signintoken: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "signintoken")
-	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
+}
+
+var buildDir string
+
+var builtCommand = sync.OnceValues(func() (string, error) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("the go command is needed to build signintoken: %w", err)
+	}
+	if buildDir, err = os.MkdirTemp("", "signintoken-test-"); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(buildDir, "signintoken")
+	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func removeBuiltCommand() {
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
 }
 
 // TestREADMERunCommand runs the README's main job as a process with no CLERK_ variables: it
