@@ -6,7 +6,7 @@ STATICCHECK := $(GO) tool -modfile=internal/tools/lint/go.mod staticcheck
 OASDIFF     := $(GO) tool -modfile=internal/tools/specdiff/go.mod oasdiff
 BASE      ?= HEAD
 
-.PHONY: test generate check-generated lint bench contract spec-diff
+.PHONY: test generate check-generated lint bench contract spec-diff interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
@@ -57,3 +57,15 @@ spec-diff:
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	git show "$(BASE):openapi.yaml" > "$$tmp/base.yaml"; \
 	$(OASDIFF) changelog "$$tmp/base.yaml" openapi.yaml
+
+## interop: Clerk's own SDKs against the built `signintoken fake` process — clerk-sdk-go
+## (interop/go, a module of its own) and @clerk/backend (interop/js: npm ci from the committed
+## lockfile, Node's test runner, through interop/with-fake.sh, the README's CI recipe) — and
+## the fake's memory targets, measured without -race.
+interop:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "interop: needs Node.js 20 and npm"; exit 1; }
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/signintoken" ./cmd/signintoken; \
+	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
+	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
+	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken

@@ -75,7 +75,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 		log.Warn("listening beyond loopback: the fake speaks plain HTTP", "addr", ln.Addr().String())
 	}
 	requests := &requestCounter{}
-	srv := newFakeServer(logRequests(log, requests, fake), defaultServerLimits)
+	srv := newFakeServer(observe(log, requests, violations, fake), defaultServerLimits)
 	ln = limitListener(ln, ff.maxConns)
 
 	// Readiness: these two lines are written once the listener is bound, in one write, on
@@ -126,14 +126,18 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	return exitOK
 }
 
-// logRequests logs each request's method, path, status and duration (never headers or bodies)
-// and counts it.
-func logRequests(log *slog.Logger, count *requestCounter, next http.Handler) http.Handler {
+// observe logs each request's method, path, status and duration (never headers or bodies)
+// and counts it. A successful POST /__clienttest/reset clears the violations, here as in the
+// fake: a test that provoked one on purpose, and checked it, can reset so the fake exits 0.
+func observe(log *slog.Logger, count *requestCounter, violations *violationLog, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		count.add()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		if r.Method == http.MethodPost && r.URL.Path == "/__clienttest/reset" && rec.status == http.StatusNoContent {
+			violations.reset()
+		}
 		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	})
 }

@@ -277,3 +277,19 @@ func TestFakeServesTheControlAPI(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, f.stderr)
 	}
 }
+
+// A test that provoked a violation on purpose, and checked it, resets the fake: it then exits 0.
+func TestFakeResetClearsTheViolations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "summary.json")
+	f := startFake(t, "--summary-json", path)
+	f.call(t, "sk_test_wrong", "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`)
+	if status := f.control(t, "POST", "reset", "", nil); status != http.StatusNoContent {
+		t.Fatalf("reset: %d", status)
+	}
+	if code := f.stop(t); code != exitOK {
+		t.Fatalf("exit %d after a reset, want 0\n%s", code, f.stderr)
+	}
+	if s := readSummary(t, path); s.Violations != 0 {
+		t.Fatalf("summary %+v after a reset", s)
+	}
+}

@@ -14,7 +14,8 @@ import (
 // breaks the contract on every request must not grow the fake without bound.
 const maxListedViolations = 100
 
-// violationLog counts the contract violations the fake reports and keeps the first few.
+// violationLog counts the contract violations the fake reports (since it started, or since
+// the last reset through the control API) and keeps the first few.
 type violationLog struct {
 	mu     sync.Mutex
 	count  int
@@ -28,6 +29,13 @@ func (v *violationLog) add(msg string) {
 	if len(v.listed) < maxListedViolations {
 		v.listed = append(v.listed, msg)
 	}
+}
+
+// reset forgets the violations, as the fake's control API reset does.
+func (v *violationLog) reset() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.count, v.listed = 0, nil
 }
 
 func (v *violationLog) summary(requests int64) fakeSummary {
