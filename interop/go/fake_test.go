@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 // The built `signintoken fake`, run as a process the way a CI job in any language runs it.
 
 var (
-	buildDir     string
+	buildDir    string
 	builtBinary = sync.OnceValues(func() (string, error) {
 		var err error
 		if buildDir, err = os.MkdirTemp("", "signintoken-interop-"); err != nil {
@@ -157,4 +158,49 @@ func (f *fake) isExpected(violation string) bool {
 		}
 	}
 	return false
+}
+
+// control calls the fake's control API (see clienttest/control.yaml) and decodes its answer.
+func (f *fake) control(t *testing.T, method, path, body string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.apiURL+"/__clienttest/"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+f.secretKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s /__clienttest/%s: %d", method, path, resp.StatusCode)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// storedToken is the fake's own record of a token, from the control API.
+type storedToken struct {
+	ID             string  `json:"id"`
+	OrganizationID *string `json:"organization_id"`
+	CreatedAt      int64   `json:"created_at"`
+	ExpiresAt      int64   `json:"expires_at"`
+}
+
+func (f *fake) token(t *testing.T, id string) storedToken {
+	t.Helper()
+	var list struct{ Tokens []storedToken }
+	f.control(t, "GET", "tokens", "", &list)
+	for _, tok := range list.Tokens {
+		if tok.ID == id {
+			return tok
+		}
+	}
+	t.Fatalf("the fake holds no token %s", id)
+	return storedToken{}
 }

@@ -118,6 +118,9 @@ func TestCreateAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFields(t, tok, "user_2interop", "pending", before)
+	if stored := f.token(t, tok.ID); stored.ExpiresAt-stored.CreatedAt != 3600_000 || stored.OrganizationID != nil {
+		t.Errorf("the fake stored %+v; want an expiry 3600 s after creation and no organization", stored)
+	}
 
 	revoked, err := c.Revoke(ctx(t), tok.ID)
 	if err != nil {
@@ -142,6 +145,9 @@ func TestCreateWithOrganization(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFields(t, tok, "user_2interop", "pending", before)
+	if org := f.token(t, tok.ID).OrganizationID; org == nil || *org != "org_2interop" {
+		t.Errorf("the fake stored organization %v, want org_2interop", org)
+	}
 }
 
 func TestRevokeUnknownIsNotFound(t *testing.T) {
@@ -163,6 +169,29 @@ func TestBadKeyIsUnauthorized(t *testing.T) {
 	apiError(t, err, http.StatusUnauthorized, "")
 }
 
+// retryAfter is the Retry-After the SDK's error response carried, in seconds.
+func retryAfter(t *testing.T, apiErr *clerk.APIErrorResponse) int {
+	t.Helper()
+	s, err := strconv.Atoi(apiErr.Response.Header.Get("Retry-After"))
+	if err != nil {
+		t.Fatalf("Retry-After %q, want whole seconds", apiErr.Response.Header.Get("Retry-After"))
+	}
+	return s
+}
+
+func TestQueued429WithRetryAfter(t *testing.T) {
+	f := startFake(t)
+	f.control(t, "POST", "faults", `{"kind":"fail","status":429,"retry_after_seconds":3}`, nil)
+	c := sdk(f, f.secretKey)
+	_, err := c.Create(ctx(t), &signintoken.CreateParams{UserID: clerk.String("user_2interop")})
+	if s := retryAfter(t, apiError(t, err, http.StatusTooManyRequests, "")); s != 3 {
+		t.Fatalf("Retry-After %d, want the queued 3", s)
+	}
+	if _, err := c.Create(ctx(t), &signintoken.CreateParams{UserID: clerk.String("user_2interop")}); err != nil {
+		t.Fatalf("after the one queued 429: %v", err)
+	}
+}
+
 func TestRateLimitedWithRetryAfter(t *testing.T) {
 	f := startFake(t, "--rate-limit", "1/1m")
 	c := sdk(f, f.secretKey)
@@ -170,8 +199,7 @@ func TestRateLimitedWithRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := c.Create(ctx(t), &signintoken.CreateParams{UserID: clerk.String("user_2interop")})
-	apiErr := apiError(t, err, http.StatusTooManyRequests, "")
-	if s, err := strconv.Atoi(apiErr.Response.Header.Get("Retry-After")); err != nil || s < 1 || s > 60 {
-		t.Fatalf("Retry-After %q, want whole seconds within the minute", apiErr.Response.Header.Get("Retry-After"))
+	if s := retryAfter(t, apiError(t, err, http.StatusTooManyRequests, "")); s < 1 || s > 60 {
+		t.Fatalf("Retry-After %d, want whole seconds within the minute", s)
 	}
 }
