@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +43,7 @@ func runCreate(ctx context.Context, args []string, getenv env, stdout, stderr io
 		}
 	}
 
-	c, _, stop, err := connect(*baseURL, getenv, stderr)
+	c, embedded, stop, err := connect(*baseURL, getenv, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -51,30 +54,53 @@ func runCreate(ctx context.Context, args []string, getenv env, stdout, stderr io
 	}
 	expiresAt := tok.CreatedAt.Add(expiresIn)
 	fmt.Fprintf(stderr, "signintoken: the sign-in URL is a credential: whoever has it can sign in as %s until %s. Send it to that user only.\n",
-		tok.UserID, expiresAt.Format(time.RFC3339))
+		terminalText(tok.UserID, maxFieldLen), expiresAt.Format(time.RFC3339))
+	write := printText
 	if *asJSON {
-		return printJSON(stdout, stderr, tok, &expiresAt)
+		write = printJSON
 	}
-	printText(stdout, tok, &expiresAt)
+	if err := write(stdout, tok, &expiresAt); err != nil {
+		advice := fmt.Sprintf(" It is live until %s: revoke it with 'signintoken revoke %s' and create another.",
+			expiresAt.Format(time.RFC3339), terminalText(tok.ID, maxFieldLen))
+		if embedded {
+			advice = " It lived on the built-in fake only, which is gone now."
+		}
+		return outputFailed(stderr, tok.ID, "minted", advice, err)
+	}
 	return exitOK
 }
 
+// maxDays is the longest expiry in days that a time.Duration holds (106,751 days, 292 years).
+const maxDays = int64(math.MaxInt64 / (24 * time.Hour))
+
+// duration matches what time.ParseDuration accepts, so that a duration it refuses although
+// well formed is known to be too long.
+var duration = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
 // parseExpiry reads a Go duration, or a whole number of days ("30d"), which Go's durations
-// lack and people ask for.
+// lack and people ask for. Either one too long for a time.Duration is refused, never wrapped.
 func parseExpiry(s string) (time.Duration, error) {
+	negative := strings.HasPrefix(s, "-")
+	tooLong := fmt.Errorf("%q is too long: at most %dd (%v)", s, maxDays, time.Duration(maxDays)*24*time.Hour)
+	tooShort := fmt.Errorf("%q: a token must live at least 1s", s)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 {
+		n, err := strconv.ParseInt(days, 10, 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange) && !negative || err == nil && n > maxDays:
+			return 0, tooLong
+		case err != nil || n < 1:
 			return 0, fmt.Errorf("%q is not a whole number of days, at least 1", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil {
+	switch {
+	case err != nil && duration.MatchString(s) && negative, err == nil && d <= 0:
+		return 0, tooShort
+	case err != nil && duration.MatchString(s):
+		return 0, tooLong
+	case err != nil:
 		return 0, fmt.Errorf("%q is not a duration like 90s, 1h or 30d", s)
-	}
-	if d <= 0 {
-		return 0, fmt.Errorf("%q: a token must live at least 1s", s)
 	}
 	return d, nil
 }

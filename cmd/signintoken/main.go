@@ -4,12 +4,17 @@
 //	signintoken create --user USER_ID [--org ORG_ID] [--expires 1h] [--json]
 //	signintoken revoke SIGN_IN_TOKEN_ID [--json]
 //	signintoken fake [--addr 127.0.0.1:8080]
+//	signintoken version
 //
 // The secret key comes from CLERK_SECRET_KEY only, never from a flag (a flag would land in
 // shell history and in ps). Without it, create and revoke run against the built-in fake, in
 // process, and nothing leaves the machine. --base-url or CLERK_API_URL points at another server.
 //
-// Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error.
+// Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error, or
+// for output that could not be written (stderr then names the token that was minted or revoked).
+//
+// Strings the server chose (ids, statuses, error messages) are printed with every control and
+// invisible formatting character escaped, and an error is one line.
 package main
 
 import (
@@ -36,6 +41,10 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "fake" {
 		limitMemory(os.Getenv) // a long-running service: keep its heap near what is live
 	}
+	// A Go program writing to a closed pipe on stdout is killed by SIGPIPE, silently, after the
+	// token was minted. Asking for SIGPIPE turns that into an EPIPE write error, which the
+	// command reports with the token's id (see outputFailed).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -50,6 +59,7 @@ Usage:
   signintoken create --user USER_ID [--org ORG_ID] [--expires 1h] [--json]
   signintoken revoke SIGN_IN_TOKEN_ID [--json]
   signintoken fake [--addr 127.0.0.1:8080]
+  signintoken version | --version
 
 Environment:
   CLERK_SECRET_KEY  secret key (sk_test_… or sk_live_…). Unset: create and revoke use the
@@ -57,7 +67,8 @@ Environment:
   CLERK_API_URL     base URL of the API (default ` + api.DefaultBaseURL + `); --base-url overrides.
 
 Run 'signintoken COMMAND --help' for a command's flags.
-Exit status: 0 success, 1 API or network error, 2 usage or invalid input.
+Exit status: 0 success, 1 API or network error (or output that could not be written),
+2 usage or invalid input.
 `
 
 // run is the whole command, minus the process: it returns the exit status.
@@ -80,6 +91,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		return runRevoke(ctx, args[1:], getenv, stdout, stderr)
 	case "fake":
 		return runFake(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "-version", "--version":
+		return runVersion(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -126,9 +139,10 @@ func flagExit(err error, fs *flag.FlagSet, synopsis string, stdout, stderr io.Wr
 	return exitUsage
 }
 
-// fail prints err and returns its exit status: 2 for input the client refused, 1 otherwise.
+// fail prints err, on one line with what the server put in it made harmless, and returns its
+// exit status: 2 for input the client refused, 1 otherwise.
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "error: %v\n", err)
+	fmt.Fprintf(stderr, "error: %s\n", terminalText(err.Error(), maxLineLen))
 	if errors.Is(err, api.ErrInvalidInput) {
 		return exitUsage
 	}

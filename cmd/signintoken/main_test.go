@@ -20,10 +20,12 @@ import (
 )
 
 // TestMain fails when a command leaves a goroutine behind: the built-in fake, a server, a retry.
-// It also removes the binary the process tests built.
+// Then it removes the binary the process tests built.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		removeBuiltCommand()
+		if builtDir != "" {
+			os.RemoveAll(builtDir)
+		}
 		os.Exit(code)
 	}))
 }
@@ -88,9 +90,6 @@ func TestCreateJSON(t *testing.T) {
 	}
 	if got["expires_at"].(float64)-got["created_at"].(float64) != float64(30*24*time.Hour/time.Millisecond) {
 		t.Errorf("expires_at is not created_at + 30 days: %s", out)
-	}
-	if !strings.Contains(got["url"].(string), "&") && strings.Contains(out, `\u0026`) {
-		t.Errorf("URL escaped: %s", out)
 	}
 }
 
@@ -203,6 +202,9 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q", args, code, out)
 		}
 	}
+	if _, out, _ := signintoken(t, nil, "--help"); !strings.Contains(out, "signintoken version | --version") {
+		t.Errorf("--help does not mention version:\n%s", out)
+	}
 }
 
 func TestTheKeyNeverReachesOutput(t *testing.T) {
@@ -278,7 +280,7 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)
 		}
 	}
-	if strings.Contains(log, tok.Token) || strings.Contains(log, vars["CLERK_SECRET_KEY"]) {
+	if jwt, _ := credentials(tok); strings.Contains(log, jwt) || strings.Contains(log, vars["CLERK_SECRET_KEY"]) {
 		t.Errorf("stderr carries a credential:\n%s", log)
 	}
 }

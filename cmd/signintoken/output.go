@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,12 @@ import (
 
 	"github.com/clerkgen/signintokens/api"
 )
+
+// credentials is the one place the command reads a token's credentials: --json prints them
+// because the user asked for them, and text output prints the URL, the thing they came for.
+func credentials(tok *api.SignInToken) (token, url string) {
+	return tok.Token, tok.URL
+}
 
 // tokenJSON is what --json prints: the sign-in token as Clerk describes it, timestamps in Unix
 // milliseconds.
@@ -23,34 +30,52 @@ type tokenJSON struct {
 	ExpiresAt int64  `json:"expires_at,omitempty"`
 }
 
-func printJSON(stdout, stderr io.Writer, tok *api.SignInToken, expiresAt *time.Time) int {
+// printJSON writes tok as one JSON object and a newline, in a single write.
+func printJSON(w io.Writer, tok *api.SignInToken, expiresAt *time.Time) error {
 	out := tokenJSON{
-		ID: tok.ID, UserID: tok.UserID, Status: string(tok.Status), URL: tok.URL, Token: tok.Token,
+		ID: tok.ID, UserID: tok.UserID, Status: string(tok.Status),
 		CreatedAt: tok.CreatedAt.UnixMilli(), UpdatedAt: tok.UpdatedAt.UnixMilli(),
 	}
+	out.Token, out.URL = credentials(tok)
 	if expiresAt != nil {
 		out.ExpiresAt = expiresAt.UnixMilli()
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetEscapeHTML(false) // keep & in the URL as it is
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep & in the URL as it is: people copy it
 	if err := enc.Encode(out); err != nil {
-		fmt.Fprintf(stderr, "signintoken: write output: %v\n", err)
-		return exitError
+		return err
 	}
-	return exitOK
+	_, err := w.Write(terminalJSON(buf.Bytes()))
+	return err
 }
 
-// printText prints the token for a person: the URL, the thing they came for, last and whole.
-func printText(stdout io.Writer, tok *api.SignInToken, expiresAt *time.Time) {
-	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "id:\t%s\n", tok.ID)
-	fmt.Fprintf(w, "user:\t%s\n", tok.UserID)
-	fmt.Fprintf(w, "status:\t%s\n", tok.Status)
+// printText writes the token for a person, in a single write: the URL, the thing they came
+// for, last and whole.
+func printText(w io.Writer, tok *api.SignInToken, expiresAt *time.Time) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "id:\t%s\n", terminalText(tok.ID, maxFieldLen))
+	fmt.Fprintf(tw, "user:\t%s\n", terminalText(tok.UserID, maxFieldLen))
+	fmt.Fprintf(tw, "status:\t%s\n", terminalText(string(tok.Status), maxFieldLen))
 	if expiresAt != nil {
-		fmt.Fprintf(w, "expires:\t%s (in %s)\n", expiresAt.Format(time.RFC3339), time.Until(*expiresAt).Round(time.Second))
+		fmt.Fprintf(tw, "expires:\t%s (in %s)\n", expiresAt.Format(time.RFC3339), time.Until(*expiresAt).Round(time.Second))
 	}
-	if tok.URL != "" {
-		fmt.Fprintf(w, "url:\t%s\n", tok.URL)
+	if _, url := credentials(tok); url != "" {
+		// Escaped, never cut (an escape is at most 4 bytes a byte): a cut link is no link, and
+		// the response it came in is bounded.
+		fmt.Fprintf(tw, "url:\t%s\n", terminalText(url, 4*len(url)))
 	}
-	w.Flush()
+	tw.Flush() // into buf: cannot fail
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// outputFailed reports a result the API produced that could not be printed: the token was
+// minted (or revoked) all the same, so the user learns which one, and the command fails.
+// Only the id is named, never the token or its URL.
+func outputFailed(stderr io.Writer, id, done, advice string, err error) int {
+	fmt.Fprintf(stderr, "signintoken: sign-in token %s WAS %s, but printing it failed: %s.%s\n",
+		terminalText(id, maxFieldLen), done, terminalText(err.Error(), maxLineLen), advice)
+	return exitError
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,37 +16,35 @@ import (
 	"time"
 )
 
-// buildCommand builds signintoken once for all the process tests; TestMain removes it.
-func buildCommand(t *testing.T) string {
-	t.Helper()
-	bin, err := builtCommand()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
-var buildDir string
-
-var builtCommand = sync.OnceValues(func() (string, error) {
+// built is the signintoken binary the process tests run, built on first use, once for all of
+// them; TestMain removes it.
+var built = sync.OnceValues(func() (string, error) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		return "", fmt.Errorf("the go command is needed to build signintoken: %w", err)
 	}
-	if buildDir, err = os.MkdirTemp("", "signintoken-test-"); err != nil {
+	dir, err := os.MkdirTemp("", "signintoken-test-")
+	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(buildDir, "signintoken")
+	builtDir = dir
+	bin := filepath.Join(dir, "signintoken")
 	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	return bin, nil
 })
 
-func removeBuiltCommand() {
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
+var builtDir string // where built put the binary, if it ran
+
+// buildCommand returns the signintoken binary, or fails the test.
+func buildCommand(t *testing.T) string {
+	t.Helper()
+	bin, err := built()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return bin
 }
 
 // TestREADMERunCommand runs the README's main job as a process with no CLERK_ variables: it
@@ -121,4 +121,60 @@ func withoutClerk(env []string) []string {
 		}
 	}
 	return out
+}
+
+// TestVersionAsAProcess: the built binary knows its version.
+func TestVersionAsAProcess(t *testing.T) {
+	out, err := exec.Command(buildCommand(t), "--version").Output()
+	if err != nil || !regexp.MustCompile(`^signintoken v\d+\.\d+\.\d+\S* \(Clerk API \d{4}-\d{2}-\d{2}\)\n$`).Match(out) {
+		t.Fatalf("signintoken --version: %v, %q", err, out)
+	}
+}
+
+// TestUnwritableStdoutAsAProcess: with stdout on a full disk, or a pipe whose reader has gone,
+// the command has minted a token it cannot print. It must say so, with the token's id, and
+// exit 1; not exit 0, and not die of SIGPIPE in silence.
+func TestUnwritableStdoutAsAProcess(t *testing.T) {
+	bin := buildCommand(t)
+	stdouts := map[string]func(t *testing.T) *os.File{
+		"no space left on device": func(t *testing.T) *os.File {
+			full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+			if err != nil {
+				t.Skipf("no /dev/full here: %v", err)
+			}
+			return full
+		},
+		"broken pipe": func(t *testing.T) *os.File {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close() // the reader is gone, as with "signintoken create … | head -c0"
+			return w
+		},
+	}
+	for why, stdout := range stdouts {
+		for _, args := range [][]string{{"create", "--user", "user_demo"}, {"create", "--user", "user_demo", "--json"}} {
+			t.Run(strings.TrimSpace(why+" "+strings.Join(args[3:], " ")), func(t *testing.T) {
+				out := stdout(t)
+				defer out.Close()
+				cmd := exec.Command(bin, args...)
+				cmd.Env = withoutClerk(os.Environ())
+				cmd.Stdout = out
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				err := cmd.Run()
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != exitError {
+					t.Fatalf("exit: %v (%v), want status 1\n%s", err, cmd.ProcessState, stderr.String())
+				}
+				if !regexp.MustCompile(`sign-in token sit_\w+ WAS minted, but printing it failed: .*` + why).MatchString(stderr.String()) {
+					t.Errorf("stderr does not name the minted token and the failure:\n%s", stderr.String())
+				}
+				if strings.Contains(stderr.String(), "ticket=") {
+					t.Errorf("stderr carries the URL:\n%s", stderr.String())
+				}
+			})
+		}
+	}
 }

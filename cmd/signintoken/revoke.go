@@ -37,9 +37,12 @@ func runRevoke(ctx context.Context, args []string, getenv env, stdout, stderr io
 		}
 		return code
 	}
+	write := printText
 	if *asJSON {
-		return printJSON(stdout, stderr, tok, nil)
+		write = printJSON
 	}
-	printText(stdout, tok, nil)
+	if err := write(stdout, tok, nil); err != nil {
+		return outputFailed(stderr, tok.ID, "revoked", "", err)
+	}
 	return exitOK
 }
