@@ -60,7 +60,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	}
 	opts = append(opts, ff.rateLimit.options()...)
 	fake, err := clienttest.NewHandler(opts...)
-	if err != nil {
+	if err != nil { // every other option is checked above: the key is not an sk_test_ key
 		fmt.Fprintf(stderr, "signintoken fake: --key: %v\n", err)
 		return exitUsage
 	}
