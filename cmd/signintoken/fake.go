@@ -20,20 +20,6 @@ const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users 
 // the error the fake answered.
 const exitViolations = 3
 
-// fakeFlags is the fake subcommand's command line, checked.
-type fakeFlags struct {
-	addr            string
-	key             string
-	users           []string
-	rateLimit       rateLimit
-	summaryJSON     string
-	failOnViolation bool
-	maxConns        int
-	history         int
-	tokenLimit      int
-	exitWithParent  bool
-}
-
 // runFake serves the fake Clerk API until ctx ends (SIGINT or SIGTERM), then prints a summary
 // of the contract violations it saw and exits non-zero if there were any.
 func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer) int {

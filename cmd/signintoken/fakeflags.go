@@ -15,6 +15,20 @@ import (
 	"github.com/clerkgen/signintokens/clienttest"
 )
 
+// fakeFlags is the fake subcommand's command line, checked.
+type fakeFlags struct {
+	addr            string
+	key             string
+	users           []string
+	rateLimit       rateLimit
+	summaryJSON     string
+	failOnViolation bool
+	maxConns        int
+	history         int
+	tokenLimit      int
+	exitWithParent  bool
+}
+
 // parseFakeFlags reads and checks fake's command line. When ok is false, code is the exit
 // status (0 for --help) and the problem has been printed.
 func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code int, ok bool) {
