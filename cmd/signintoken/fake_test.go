@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clerkgen/signintokens/api"
 )
 
 // runningFake is `signintoken fake` run in process, as far as its two printed lines.
@@ -33,13 +36,7 @@ func startFake(t *testing.T, args ...string) *runningFake {
 		f.done <- run(ctx, append([]string{"fake", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, outW, f.stderr)
 		outW.Close()
 	}()
-	vars := map[string]string{}
-	lines := bufio.NewScanner(outR)
-	for len(vars) < 2 && lines.Scan() {
-		k, v, _ := strings.Cut(lines.Text(), "=")
-		vars[k] = v
-	}
-	go io.Copy(io.Discard, outR)
+	vars := readPrintedLines(outR)
 	f.origin, f.key = vars["CLERK_API_URL"], vars["CLERK_SECRET_KEY"]
 	if f.origin == "" || f.key == "" {
 		cancel()
@@ -47,6 +44,18 @@ func startFake(t *testing.T, args ...string) *runningFake {
 	}
 	t.Cleanup(func() { f.stop(t) })
 	return f
+}
+
+// readPrintedLines reads the fake's two NAME=value lines from its stdout, then drains the rest.
+func readPrintedLines(stdout io.Reader) map[string]string {
+	vars := map[string]string{}
+	lines := bufio.NewScanner(stdout)
+	for len(vars) < 2 && lines.Scan() {
+		k, v, _ := strings.Cut(lines.Text(), "=")
+		vars[k] = v
+	}
+	go io.Copy(io.Discard, stdout)
+	return vars
 }
 
 // stop is SIGTERM: it returns the exit status.
@@ -94,6 +103,45 @@ func readSummary(t *testing.T, path string) fakeSummary {
 		t.Fatalf("summary is not JSON: %v\n%s", err, data)
 	}
 	return s
+}
+
+// TestFakeServesUntilCancelled runs `signintoken fake` as another language's CI would: read
+// the two lines it prints, call the API, then stop it.
+func TestFakeServesUntilCancelled(t *testing.T) {
+	f := startFake(t, "--users", "user_ci")
+	if u, err := url.Parse(f.origin); err != nil || u.Path != "" || u.Scheme != "http" || !strings.HasPrefix(f.key, "sk_test_") {
+		t.Fatalf("fake printed %q and %q; want CLERK_API_URL=http://host:port (an origin, as Clerk's SDKs take it) and CLERK_SECRET_KEY=sk_test_…", f.origin, f.key)
+	}
+	apiURL := f.origin + "/v1" // TODO(merge a1-api): api.WithBaseURL takes the origin alone
+
+	c, err := api.NewClient(f.key, api.WithBaseURL(apiURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Create(context.Background(), api.CreateParams{UserID: "user_ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(context.Background(), api.CreateParams{UserID: "user_other"}); err == nil {
+		t.Fatal("--users did not limit the users")
+	}
+	if resp := f.call(t, "", "POST", "/v1/sign_in_tokens", `{"user_id":"user_ci"}`); resp.StatusCode != 401 {
+		t.Fatalf("a request without a key got %d, want 401", resp.StatusCode)
+	}
+
+	if code := f.stop(t); code != exitViolations { // SIGINT or SIGTERM, in main
+		t.Fatalf("fake exited %d after a request without a key, want %d: %s", code, exitViolations, f.stderr)
+	}
+	log := f.stderr.String()
+	for _, want := range []string{"contract violation", "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped",
+		"3 requests, 1 contract violation\n  - POST /v1/sign_in_tokens"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, log)
+		}
+	}
+	if jwt, _ := credentials(tok); strings.Contains(log, jwt) || strings.Contains(log, f.key) {
+		t.Errorf("stderr carries a credential:\n%s", log)
+	}
 }
 
 func TestFakeExitsZeroWithoutViolations(t *testing.T) {
