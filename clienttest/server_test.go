@@ -31,7 +31,7 @@ func TestCreateAnswersAPendingTokenLikeClerk(t *testing.T) {
 	if !tok.CreatedAt.Equal(now) || !tok.UpdatedAt.Equal(now) {
 		t.Errorf("timestamps %v, %v; want the server clock %v to the millisecond", tok.CreatedAt, tok.UpdatedAt, now)
 	}
-	parts := strings.Split(tok.Token, ".")
+	parts := strings.Split(tok.Token.Reveal(), ".")
 	if len(parts) != 3 {
 		t.Fatalf("token is not JWT-shaped: %d parts", len(parts))
 	}
@@ -46,7 +46,7 @@ func TestCreateAnswersAPendingTokenLikeClerk(t *testing.T) {
 	if claims["sub"] != "user_2abc" || claims["sid"] != tok.ID || claims["org"] != "org_2xyz" || claims["exp"].(float64)-claims["iat"].(float64) != 3600 {
 		t.Errorf("claims = %v; want user, token id, org and a one-hour life", claims)
 	}
-	if !strings.HasPrefix(tok.URL, s.URL()+"/tickets/accept?ticket=") || !strings.HasSuffix(tok.URL, tok.Token) {
+	if !strings.HasPrefix(tok.URL.Reveal(), s.URL()+"/tickets/accept?ticket=") || !strings.HasSuffix(tok.URL.Reveal(), tok.Token.Reveal()) {
 		t.Errorf("sign-in URL does not carry the ticket at the fake")
 	}
 }
@@ -60,10 +60,10 @@ func TestTokensAreUnique(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ids[tok.ID] || tickets[tok.Token] {
+		if ids[tok.ID] || tickets[tok.Token.Reveal()] {
 			t.Fatal("a token id or ticket was handed out twice")
 		}
-		ids[tok.ID], tickets[tok.Token] = true, true
+		ids[tok.ID], tickets[tok.Token.Reveal()] = true, true
 	}
 	if n := len(s.Tokens()); n != 50 {
 		t.Fatalf("Tokens() lists %d, want 50", n)
@@ -135,7 +135,7 @@ func TestFollowingTheSignInURLSignsTheUserIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(tok.URL)
+	resp, err := http.Get(tok.URL.Reveal())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestFollowingTheSignInURLSignsTheUserIn(t *testing.T) {
 	if resp.StatusCode != 200 || s.Tokens()[0].Status != api.StatusAccepted {
 		t.Fatalf("GET sign-in URL: %d, status %s", resp.StatusCode, s.Tokens()[0].Status)
 	}
-	again, err := http.Get(tok.URL)
+	again, err := http.Get(tok.URL.Reveal())
 	if err != nil {
 		t.Fatal(err)
 	}

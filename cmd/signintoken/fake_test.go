@@ -112,9 +112,7 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 	if u, err := url.Parse(f.origin); err != nil || u.Path != "" || u.Scheme != "http" || !strings.HasPrefix(f.key, "sk_test_") {
 		t.Fatalf("fake printed %q and %q; want CLERK_API_URL=http://host:port (an origin, as Clerk's SDKs take it) and CLERK_SECRET_KEY=sk_test_…", f.origin, f.key)
 	}
-	apiURL := f.origin + "/v1" // TODO(merge a1-api): api.WithBaseURL takes the origin alone
-
-	c, err := api.NewClient(f.key, api.WithBaseURL(apiURL))
+	c, err := api.NewClient(f.key, api.WithBaseURL(f.origin)) // the origin, as printed
 	if err != nil {
 		t.Fatal(err)
 	}
