@@ -32,7 +32,7 @@ esac
 status=0
 "$@" || status=$?
 
-kill -TERM "$fake"
+kill -TERM "$fake" 2>/dev/null || true # it may have died already: wait says how
 fake_status=0
 wait "$fake" || fake_status=$?
 trap 'rm -rf "$dir"' EXIT

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/clerkgen/signintokens/clienttest"
@@ -23,6 +24,7 @@ const exitViolations = 3
 // runFake serves the fake Clerk API until ctx ends (SIGINT or SIGTERM), then prints a summary
 // of the contract violations it saw and exits non-zero if there were any.
 func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer) int {
+	parent := os.Getppid() // for --exit-with-parent: the one that started this process
 	ff, code, ok := parseFakeFlags(args, stdout, stderr)
 	if !ok {
 		return code
@@ -78,7 +80,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 		var stop context.CancelFunc
 		ctx, stop = context.WithCancel(ctx)
 		defer stop()
-		go watchParent(ctx, stop, parentPollInterval)
+		go watchParent(ctx, stop, parent, parentPollInterval)
 	}
 
 	served := make(chan error, 1)

@@ -12,10 +12,14 @@ import (
 // nothing and stops the fake promptly.
 const parentPollInterval = 250 * time.Millisecond
 
-// watchParent calls stop once the process that started this one has gone: the fake is then
-// re-parented (to init, or a subreaper), so its parent process id changes.
-func watchParent(ctx context.Context, stop context.CancelFunc, every time.Duration) {
-	parent := os.Getppid()
+// watchParent calls stop once parent, the process that started this one, has gone: the fake
+// is then re-parented (to init, or a subreaper), so its parent process id changes. parent is
+// read before the fake says it is ready, so a parent that exits at once is still noticed.
+func watchParent(ctx context.Context, stop context.CancelFunc, parent int, every time.Duration) {
+	if os.Getppid() != parent {
+		stop()
+		return
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
