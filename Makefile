@@ -4,9 +4,24 @@
 GO        ?= go
 STATICCHECK := $(GO) tool -modfile=internal/tools/lint/go.mod staticcheck
 OASDIFF     := $(GO) tool -modfile=internal/tools/specdiff/go.mod oasdiff
+# spec-update and the Go API gate are programs in tool modules of their own (they need YAML and
+# go/packages, which this module must not require); go -C runs each in its module.
+SPECUPDATE  := $(GO) -C internal/tools/specupdate run .
+APIGATE     := $(GO) -C internal/tools/apidiff run .
 BASE      ?= HEAD
 
-.PHONY: test generate check-generated lint bench contract spec-diff
+# The last release's contract, which `make contract` compares against (see CONTRIBUTING.md):
+# its spec, its Go API (export data per package) and its version; and the reviewed files that
+# acknowledge a breaking change until the next release.
+RELEASED        := spec/released
+SPEC_ACCEPTED   := spec/accepted-spec-changes.txt
+GO_ACCEPTED     := spec/accepted-go-changes.txt
+# The contract tests, by name: the fake's answers and ContractTransport against openapi.yaml, and
+# the live API when CLERK_DEV_SECRET_KEY is set. A regex over the existing test names (kept
+# decoupled from a naming scheme): a new contract test must match it (its name contains one of these).
+CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
+
+.PHONY: test test-tools generate check-generated lint bench contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
@@ -25,12 +40,15 @@ generate:
 	$(GO) generate ./...
 
 ## check-generated: fail when gen/ is not exactly what openapi.yaml and oapi-codegen.yaml produce.
+## Compares the working tree with a fresh generation (not with git), and leaves gen/ as it was.
 check-generated:
-	$(GO) generate ./...
-	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
-		echo "gen/ differs from 'go generate ./...' output; regenerate and commit it:"; \
-		git status --porcelain -- gen; git --no-pager diff --stat -- gen; exit 1; \
-	fi
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; cp -R gen "$$tmp/gen"; \
+	$(GO) generate ./... || exit 1; \
+	if ! diff -r "$$tmp/gen" gen > "$$tmp/diff"; then \
+		rm -rf gen; cp -R "$$tmp/gen" gen; \
+		echo "check-generated: FAIL: gen/ is not what 'go generate ./...' makes from openapi.yaml (edited by hand, or not regenerated):"; \
+		head -40 "$$tmp/diff"; echo "Run 'make generate' and commit gen/ with the spec."; exit 1; \
+	fi; echo "check-generated: gen/ is what openapi.yaml generates"
 
 ## lint: gofmt, go vet and the pinned staticcheck.
 lint:
@@ -43,17 +61,88 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
 
-## contract: the contract checks: the fake's answers and ContractTransport against openapi.yaml.
-## With CLERK_DEV_SECRET_KEY (an sk_test_ key) and CLERK_DEV_USER_ID set, also the live Clerk
-## development instance, so drift between Clerk and the spec shows up here.
-contract:
-	$(GO) test -race -count=1 -v -run 'Contract|Violation|Drift|BadRequests|Conforming|LiveAPI' ./clienttest
+## contract: the one gate (CI runs it): the spec loads and validates; gen/ is what it generates;
+## no breaking change to the wire contract (spec-gate) or to the Go API (api-gate) since the last
+## release unless acknowledged; the contract tests. Each step says why when it fails.
+contract: spec-valid check-generated spec-gate api-gate contract-tests
+	@echo "contract: ok"
 
-## spec-diff: what openapi.yaml changed since BASE (default HEAD; e.g. BASE=HEAD~1), by oasdiff.
+## spec-valid: openapi.yaml loads and validates (examples included) and matches APIVersion; the
+## released contract is recorded. (What changed in the operations is spec-gate's to judge.)
+spec-valid:
+	$(GO) test -count=1 -run '^TestSpecIsValid|^TestAPIVersion|^TestReleased' .
+
+## spec-gate: oasdiff between the last release's spec and openapi.yaml. ERR-level (breaking) changes
+## fail unless acknowledged in $(SPEC_ACCEPTED); every change is listed.
+# The spec paths stay relative: oasdiff's --err-ignore takes the first field of a line that starts
+# with "/" as the API path, and an absolute file path in the copied line would take its place.
+spec-gate:
+	@test -f $(RELEASED)/openapi.yaml || { echo "spec-gate: no released spec at $(RELEASED)/openapi.yaml; record one with 'make record-release VERSION=vX.Y.Z'"; exit 1; }
+	@echo "== wire contract: changes since $$(cat $(RELEASED)/VERSION) (oasdiff)"
+	@$(OASDIFF) changelog --format singleline $(RELEASED)/openapi.yaml openapi.yaml
+	@if ! out=$$($(OASDIFF) breaking --fail-on ERR --format singleline --err-ignore $(SPEC_ACCEPTED) $(RELEASED)/openapi.yaml openapi.yaml 2>&1); then \
+		echo "spec-gate: FAIL: breaking changes to the wire contract since $$(cat $(RELEASED)/VERSION), not acknowledged:"; \
+		echo "$$out"; \
+		echo "Undo the change, or acknowledge each error line in $(SPEC_ACCEPTED) as '<the line> -- <why>' (and bump the version as semver says)."; \
+		exit 1; fi; echo "spec-gate: ok (no unacknowledged breaking change)"
+
+## api-gate: apidiff between the last release's Go API (api, gen, clienttest) and the code.
+api-gate:
+	@$(APIGATE) check -repo "$(CURDIR)" -baseline "$(CURDIR)/$(RELEASED)/go" -accept "$(CURDIR)/$(GO_ACCEPTED)"
+
+## contract-tests: the fake's answers and ContractTransport against openapi.yaml. With
+## CLERK_DEV_SECRET_KEY (an sk_test_ key) and CLERK_DEV_USER_ID set, also the live Clerk
+## development instance, so drift between Clerk and the spec shows up here.
+contract-tests:
+	$(GO) test $(RACE) -count=1 -v -run '$(CONTRACT_TESTS)' ./clienttest
+
+## test-tools: vet, staticcheck and the tests of spec-update and of the Go API gate (modules of
+## their own, which make test and make lint skip).
+test-tools:
+	@set -e; for m in internal/tools/specupdate internal/tools/apidiff; do echo "== $$m"; \
+		(cd $$m && $(GO) vet ./... && $(GO) tool -modfile=../lint/go.mod staticcheck ./... && $(GO) test -count=1 ./...); done
+
+## spec-diff: what openapi.yaml changed since BASE (a git revision, default HEAD; e.g. BASE=v0.1.0), by oasdiff.
 ## Breaking changes are listed as errors: a change to the contract is a change for every user.
 spec-diff:
-	@if ! git rev-parse -q --verify "$(BASE):openapi.yaml" >/dev/null; then \
-		echo "spec-diff: no openapi.yaml at $(BASE); nothing to compare"; exit 0; fi; \
+	@if ! git rev-parse -q --verify "$(BASE)^{commit}" >/dev/null; then \
+		echo "spec-diff: no revision '$(BASE)' in this repository (BASE must be a commit, tag or branch, e.g. BASE=HEAD~1)"; exit 1; fi; \
+	if ! git rev-parse -q --verify "$(BASE):openapi.yaml" >/dev/null; then \
+		echo "spec-diff: revision '$(BASE)' has no openapi.yaml"; exit 1; fi; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	git show "$(BASE):openapi.yaml" > "$$tmp/base.yaml"; \
 	$(OASDIFF) changelog "$$tmp/base.yaml" openapi.yaml
+
+## spec-update: take a new Clerk Backend API spec: FROM=path/to/bapi-<version>.yml (Clerk's full
+## file; API_VERSION=YYYY-MM-DD when its name has no date). Writes openapi.yaml, regenerates gen/.
+spec-update:
+	@test -n "$(FROM)" || { echo "usage: make spec-update FROM=path/to/bapi-<version>.yml [API_VERSION=YYYY-MM-DD]"; exit 2; }
+	$(SPECUPDATE) -from "$(abspath $(FROM))" -overlay "$(CURDIR)/spec/overlay.yaml" -out "$(CURDIR)/openapi.yaml" $(if $(API_VERSION),-api-version "$(API_VERSION)")
+	$(GO) generate ./...
+
+## record-release: VERSION=vX.Y.Z: record the current spec and Go API as the released contract the
+## gates compare against, and clear the acknowledgements (they were for this release). Only a
+## valid spec with gen/ generated from it, api.Version = VERSION and a CHANGELOG.md section for it.
+record-release: check-generated
+	@echo "$(VERSION)" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+$$' || { echo "usage: make record-release VERSION=vX.Y.Z (semver)"; exit 2; }
+	$(GO) test -count=1 -run '^TestSpecIsValid|^TestAPIVersion' .
+	@$(GO) doc ./api Version | grep -qF 'Version = "$(patsubst v%,%,$(VERSION))"' || { echo "record-release: api.Version is not $(patsubst v%,%,$(VERSION)); set it to the version being released"; exit 1; }
+	@grep -qF '## [$(VERSION)]' CHANGELOG.md || { echo "record-release: CHANGELOG.md has no '## [$(VERSION)] - YYYY-MM-DD' section; move the Unreleased entries under one"; exit 1; }
+	mkdir -p $(RELEASED)/go
+	cp openapi.yaml $(RELEASED)/openapi.yaml
+	@$(APIGATE) record -repo "$(CURDIR)" -baseline "$(CURDIR)/$(RELEASED)/go"
+	echo "$(VERSION)" > $(RELEASED)/VERSION
+	@for f in $(SPEC_ACCEPTED) $(GO_ACCEPTED); do sed -i.bak '/^[^#]/d' $$f && rm -f $$f.bak; done
+	@echo "recorded $(VERSION) in $(RELEASED)/. Commit, and tag $(VERSION)."
+
+## interop: Clerk's own SDKs against the built `signintoken fake` process — clerk-sdk-go
+## (interop/go, a module of its own) and @clerk/backend (interop/js: npm ci from the committed
+## lockfile, Node's test runner, through interop/with-fake.sh, the README's CI recipe) — and
+## the fake's memory targets, measured without -race.
+interop:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "interop: needs Node.js 20 and npm"; exit 1; }
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/signintoken" ./cmd/signintoken; \
+	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
+	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
+	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken

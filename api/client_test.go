@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,6 +67,17 @@ func TestNewClientBaseURL(t *testing.T) {
 		{"https://user:pass@api.clerk.com/v1", false},
 		{"https://api.clerk.com/v1?x=1", false},
 		{"https://api.clerk.com/\x00", false},
+		// An origin (as CLERK_API_URL) or a URL ending in /v1 (as clerk-sdk-go).
+		{"https://api.clerk.com", true},
+		{"https://api.clerk.com/", true},
+		{"http://127.0.0.1:8080", true},
+		{"https://api.clerk.com/v1/", true},
+		{"https://proxy.example/clerk/v1", true},
+		{"https://api.clerk.com/v2", false},
+		{"https://api.clerk.com/sign_in_tokens", false},
+		{"https://api.clerk.com/v1?", false},
+		{"https://api.clerk.com/v1#", false},
+		{"https://api.clerk.com/\u202ev1", false},
 	} {
 		_, err := NewClient(testKey, WithBaseURL(tc.url))
 		if tc.ok && err != nil {
@@ -94,6 +106,13 @@ func TestNewClientRefusesBadOptions(t *testing.T) {
 		"negative base":      {WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: -1}), "BaseDelay"},
 		"max below base":     {WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond}), "MaxDelay"},
 		"header injection":   {WithUserAgent("app/1\r\nX-Evil: 1"), "WithUserAgent"},
+		"bidi in product":    {WithUserAgent("app/\u202e1"), "WithUserAgent"},
+		"overlong product":   {WithUserAgent(strings.Repeat("a", 257)), "WithUserAgent"},
+		"huge delays":        {WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: math.MaxInt64, MaxDelay: math.MaxInt64}), "MaxDelay"},
+		"huge max delay":     {WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: math.MaxInt64}), "MaxDelay"},
+		"back to back":       {WithRetryPolicy(RetryPolicy{MaxAttempts: 3}), "back to back"},
+		"nanosecond backoff": {WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: 1, MaxDelay: 1}), "back to back"},
+		"endless attempts":   {WithRetryPolicy(RetryPolicy{MaxAttempts: 1 << 30, BaseDelay: time.Second, MaxDelay: time.Second}), "MaxAttempts"},
 		"http to the public": {WithBaseURL("http://example.com"), "base URL"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -122,11 +141,15 @@ func TestRequestsCarryAuthAndHeaders(t *testing.T) {
 		if r.Method != http.MethodPost || r.Path != wantPaths[i] {
 			t.Errorf("request %d: %s %s, want POST %s", i, r.Method, r.Path, wantPaths[i])
 		}
-		for header, want := range map[string]string{
+		want := map[string]string{
 			"Authorization":     "Bearer " + testKey,
-			"Content-Type":      "application/json",
+			"Accept":            "application/json",
 			"Clerk-API-Version": signintokens.APIVersion,
-		} {
+		}
+		if i == 0 { // Create has a JSON body; Revoke none
+			want["Content-Type"] = "application/json"
+		}
+		for header, want := range want {
 			if got := r.Header.Get(header); got != want {
 				t.Errorf("request %d: %s = %q, want %q", i, header, got, want)
 			}
@@ -165,3 +188,66 @@ func TestRawReadsThroughTheBodyBound(t *testing.T) {
 		t.Fatalf("err = %v, want the body bound", err)
 	}
 }
+
+// TestBaseURLErrorsShowOnlySchemeAndHost: a key or password pasted into the wrong part of a URL
+// must not come back in the error that refuses it.
+func TestBaseURLErrorsShowOnlySchemeAndHost(t *testing.T) {
+	for _, raw := range []string{
+		"https://sk_live_PASTED@api.clerk.com/v1",
+		"https://user:PASTED@api.clerk.com/v1",
+		"https://api.clerk.com/v1?key=PASTED",
+		"https://api.clerk.com/v1#PASTED",
+		"https://api.clerk.com/PASTED",
+		"http://10.0.0.5/PASTED/v1",
+		"ftp://api.clerk.com/PASTED",
+		"https://api.clerk.com/%zzPASTED",
+		"https://api.clerk.com/v1 PASTED",
+		"https://[PASTED/v1",
+	} {
+		_, err := NewClient(testKey, WithBaseURL(raw))
+		if !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("WithBaseURL(%q) = %v; want ErrInvalidInput", raw, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "PASTED") {
+			t.Errorf("WithBaseURL(%q): error quotes more than scheme and host: %v", raw, err)
+		}
+	}
+}
+
+// TestAnOriginGetsV1: WithBaseURL takes an origin, as Clerk's CLERK_API_URL holds, or a URL
+// ending in /v1, as clerk-sdk-go's; both reach the same paths.
+func TestAnOriginGetsV1(t *testing.T) {
+	for _, suffix := range []string{"", "/", "/v1", "/v1/"} {
+		c, srv, _ := setup(t, okToken("sit_1", "pending"))
+		c2, err := NewClient(testKey, WithBaseURL(srv.URL+suffix))
+		if err != nil {
+			t.Fatalf("WithBaseURL(origin%s): %v", suffix, err)
+		}
+		_ = c
+		if _, err := c2.Revoke(context.Background(), "sit_1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Requests()[0].Path; got != "/v1/sign_in_tokens/sit_1/revoke" {
+			t.Errorf("WithBaseURL(origin%s) sent to %s", suffix, got)
+		}
+		c2.hc.CloseIdleConnections()
+	}
+}
+
+// TestNewClientSurvivesAReplacedDefaultTransport: tracing libraries replace
+// http.DefaultTransport with a RoundTripper of their own.
+func TestNewClientSurvivesAReplacedDefaultTransport(t *testing.T) {
+	saved := http.DefaultTransport
+	t.Cleanup(func() { http.DefaultTransport = saved })
+	http.DefaultTransport = roundTripperFunc(func(r *http.Request) (*http.Response, error) { return saved.RoundTrip(r) })
+	c, srv, _ := setup(t, okToken("sit_1", "pending"))
+	if _, err := c.Revoke(context.Background(), "sit_1"); err != nil || len(srv.Requests()) != 1 {
+		t.Fatalf("Revoke = %v after %d requests", err, len(srv.Requests()))
+	}
+	c.hc.CloseIdleConnections()
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

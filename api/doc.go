@@ -1,32 +1,47 @@
-// Package api is a client for the sign-in-token endpoints of Clerk's Backend API: Create
-// mints a one-time sign-in token for a user, Revoke revokes a pending one.
+// Package api is a client for the sign-in-token endpoints of Clerk's Backend API:
+// [Client.Create] mints a one-time sign-in token for a user, [Client.Revoke] revokes a pending
+// one. This documentation is the one place where the rules below are stated; the README and
+// the method docs link here.
 //
 // A sign-in token is a credential: its Token (a JWT ticket) and its URL let whoever holds
-// them sign in as the user. Hand them only to that user.
+// them sign in as the user. Both are [Secret]s; hand what [Secret.Reveal] returns only to that
+// user.
 //
 //	c, err := api.NewClient(os.Getenv("CLERK_SECRET_KEY"))
 //	if err != nil { … } // a malformed key or option: errors.Is(err, api.ErrInvalidInput)
 //	tok, err := c.Create(ctx, api.CreateParams{UserID: "user_2abc", ExpiresIn: time.Hour})
 //	if err != nil { … }
-//	sendToUser(tok.URL)
+//	sendToUser(tok.URL.Reveal())
 //	…
 //	_, err = c.Revoke(ctx, tok.ID)
 //
 // # Input checks
 //
-// Calls are checked before anything is sent, and a refused call wraps ErrInvalidInput with
-// what was wrong: an empty UserID, an expiry under one second or not in whole seconds, or a
-// sign-in token id that is not 1–128 characters of letters, digits, _ and - (an id like ".."
-// or "a?x=1" would otherwise reach another endpoint). An ExpiresIn of 0 takes the client's
-// default (DefaultExpiry, 30 days, unless WithDefaultExpiry), and the chosen expiry is always
-// sent, so the token's lifetime never depends on the server's default.
+// Calls and options are checked before anything is sent; a refused one returns an error
+// wrapping [ErrInvalidInput] that names what was wrong without quoting it. Refused are:
+//
+//   - a UserID that is empty; a UserID or OrganizationID over 256 bytes, not valid UTF-8
+//     (it would reach the wire as U+FFFD, so two ids would name one user), or holding
+//     whitespace of any script, control characters (C0, C1) or invisible formatting
+//     characters (bidi overrides and isolates, zero-width characters);
+//   - an expiry under one second or not in whole seconds;
+//   - a sign-in token id that is not 1–128 characters of letters, digits, _ and - (an id like
+//     ".." or "a?x=1" would otherwise reach another endpoint);
+//   - a secret key that is not sk_test_… or sk_live_… in printable ASCII;
+//   - a base URL that is not https (or plain http to a loopback host), that carries user info,
+//     a query or a fragment, or whose path is neither empty nor ends in /v1 (see [WithBaseURL]);
+//   - a [RetryPolicy] outside its bounds.
+//
+// An ExpiresIn of 0 takes the client's default ([DefaultExpiry], 30 days, unless
+// [WithDefaultExpiry]), and the chosen expiry is always sent, so a token's lifetime never
+// depends on the server's default.
 //
 // # Errors
 //
-// Every non-2xx answer is an *Error, with the status, the decoded ClerkErrors (code, message,
-// meta such as param_name), Clerk's trace id and Retry-After, whatever the body looked like:
-// empty, HTML from a proxy or cut short. errors.Is matches it against ErrUnauthorized (401,
-// 403), ErrNotFound (404) and ErrRateLimited (429):
+// Every non-2xx response is an [*Error], with the status, the decoded ClerkErrors (code,
+// message, meta such as param_name), Clerk's trace id and Retry-After, whatever the body
+// looked like: empty, HTML from a proxy or cut short. errors.Is matches it against
+// [ErrUnauthorized] (401, 403), [ErrNotFound] (404) and [ErrRateLimited] (429):
 //
 //	var apiErr *api.Error
 //	switch {
@@ -35,46 +50,71 @@
 //		// the token was accepted or revoked already
 //	}
 //
-// A 2xx whose body is not a sign-in token (or is over the 1 MiB bound on every body read)
-// is ErrInvalidResponse. On any error the token returned is nil.
+// A 2xx whose body is not a sign-in token is [ErrInvalidResponse]. Every response body is
+// read up to 1 MiB and no further; one declared larger is not read at all. A 3xx is an
+// *Error too: no redirect is ever followed, whatever [*http.Client] the client uses. On any
+// error the token returned is nil.
+//
+// Text from the server is not trusted: before it reaches an *Error, its Error() or a log, it
+// is stripped of control and invisible characters, cut to a bound, and any echo of the
+// secret key is replaced by [REDACTED]. An *Error keeps at most 8 details and 8 KiB of
+// response headers, never Set-Cookie, Cookie or Authorization.
 //
 // # Retries
 //
-// Retries follow RetryPolicy (DefaultRetryPolicy: 4 attempts, full-jitter backoff from 250ms,
-// at most 10s per wait), and only where a second attempt is safe:
+// A call is sent again only under [RetryPolicy] ([DefaultRetryPolicy]: 4 attempts, full-jitter
+// backoff from 250ms, at most 10s per wait), and only where a second attempt is safe. After
+// each failed attempt the client decides from what the failure says Clerk did:
 //
-//   - Create is retried on a 429, and on a connection that failed before the request was
-//     written. It is never retried after a 5xx, a timeout or a lost answer: Clerk may have
-//     minted the token, and a second attempt would mint a second live credential. Such an
-//     error reaches the caller, who can decide (say, by revoking what it cannot confirm).
-//   - Revoke is also retried on 502, 503, 504 and any connection error. If an earlier
-//     attempt's answer was lost and a later one answers sign_in_token_cannot_be_revoked_code,
-//     the error says the earlier attempt may have revoked the token.
-//   - Other 4xx answers are never retried.
+//   - Nothing: the connection failed before the request was sent in full, the HTTP/2 server
+//     declared the request unprocessed (RST_STREAM REFUSED_STREAM, or a GOAWAY below its
+//     stream), or Clerk answered 429. Create and Revoke are both retried.
+//   - Maybe something: the response was lost (a dropped connection, a reset stream, a
+//     timeout) or a gateway answered 502, 503 or 504. Only Revoke is retried. Create is not:
+//     Clerk may have minted the token, and a second attempt would mint a second live
+//     credential. The error reaches the caller, who can decide (say, by revoking what it
+//     cannot confirm). If such a Revoke is retried and then answered
+//     sign_in_token_cannot_be_revoked_code, the error says the earlier attempt may have
+//     revoked the token.
+//   - An answer: any other status, or a 2xx that is not a sign-in token. Never retried.
 //
 // Waits honour Retry-After (seconds or an HTTP date). When the server asks for longer than
 // MaxDelay, or for longer than the context has left, the call returns the rate-limit *Error
-// at once instead of sleeping. Every wait ends when the context is cancelled.
+// at once instead of sleeping. Every wait ends when the context does.
+//
+// Each attempt is one request on the wire. net/http's transports replay some requests on
+// their own (HTTP/2 after a GOAWAY or a reset stream, HTTP/1 on a reused connection), unseen
+// by any retry loop and, for HTTP/2, without a bound; every request this package sends
+// (including through [Client.Raw]) leaves with no means to be rewound, so a transport cannot
+// replay it, and the retry decision above is the only one. A RoundTripper of your own must
+// not buffer and resend request bodies either.
 //
 // # Transport
 //
-// Without WithHTTPClient, the client builds its own *http.Client: a 30s timeout per attempt,
-// HTTP/2, a pool of up to 32 connections per host shared by all goroutines, and no redirects
-// followed. A client given with WithHTTPClient is used as is.
+// Without [WithHTTPClient], the client builds its own [*http.Client]: a 30s timeout per
+// attempt, HTTP/2, a pool of up to 32 connections per host shared by all goroutines, and at
+// most 64 KiB of response headers. A client given with WithHTTPClient is used with its
+// transport and timeout, through a copy that never follows redirects; the caller's own
+// client is not modified. Every call returns when its context ends, whatever the server
+// sends: a 1xx response (whose body would be the raw connection, which no deadline covers)
+// is never read.
 //
 // # Secrets
 //
-// The secret key is held only inside the request-signing closure: no field, fmt verb or log
-// record of a Client shows it, and no error repeats it. SignInToken prints with every fmt verb
-// and logs through log/slog without its Token and URL; read those fields directly. Debug
-// records (WithLogger) carry operation, attempt, status, duration and trace id, never keys,
-// tokens, URLs or bodies.
+// The secret key is held only inside the closures that sign requests and redact text: no
+// field, fmt verb or log record of a Client shows it, and no error repeats it. A
+// SignInToken's Token and URL are [Secret]s: every fmt verb, encoding/json and log/slog show
+// [REDACTED] in their place, at any depth (inside slices, maps and structs, exported field
+// or not); [Secret.Reveal] is the one way to read them. Debug records ([WithLogger]) carry
+// operation, attempt, status, duration, retry reason and trace id, never keys, tokens,
+// URLs or bodies.
 //
 // # Raw access
 //
-// Client.Raw returns the generated client (package gen) with the same base URL, transport,
+// [Client.Raw] returns the generated client (package gen) with the same base URL, transport,
 // authentication and headers, for callers who need the status code and headers of a
-// successful call. Calls through it are sent once, unchecked.
+// successful call. Calls through it are sent once, unchecked and unretried, under the same
+// body bound, redirect and replay rules.
 //
 // A Client is safe for concurrent use.
 package api

@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -115,34 +119,6 @@ func TestErrorCarriesDetailsTraceAndHeaders(t *testing.T) {
 	}
 }
 
-func TestSuccessThatIsNotASignInTokenFails(t *testing.T) {
-	for name, body := range map[string]string{
-		"empty":          ``,
-		"not JSON":       `<html>ok</html>`,
-		"wrong object":   `{"object":"user","id":"user_1"}`,
-		"no id":          `{"object":"sign_in_token","status":"pending"}`,
-		"wrong types":    `{"object":"sign_in_token","id":"sit_1","created_at":"yesterday"}`,
-		"over the bound": `{"object":"sign_in_token","id":"sit_1","pad":"` + strings.Repeat("x", 1<<20) + `"}`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			c, srv, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.Write([]byte(body))
-			})
-			tok, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
-			if tok != nil || !errors.Is(err, ErrInvalidResponse) {
-				t.Fatalf("Create = %v, %v; want ErrInvalidResponse", tok, err)
-			}
-			if !strings.Contains(err.Error(), "may have created") {
-				t.Errorf("error %q does not warn that the token may exist", err)
-			}
-			if n := len(srv.Requests()); n != 1 {
-				t.Fatalf("a 2xx was retried: %d requests", n)
-			}
-		})
-	}
-}
-
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for in, want := range map[string]time.Duration{
@@ -164,23 +140,122 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-func TestADeclaredOversizedBodyIsRefusedWithoutReadingIt(t *testing.T) {
-	for _, code := range []int{200, 500} {
-		c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", "50000000")
-			w.WriteHeader(code)
-			http.NewResponseController(w).Flush()
-			<-r.Context().Done() // never sends the body: a client that reads it waits forever
-		}, noRetries())
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := c.Create(ctx, CreateParams{UserID: "user_2abc"})
-		cancel()
-		if errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("%d: the client waited for a body it should refuse by its Content-Length", code)
+// echoingServer answers every request with a 400 that repeats the request's Authorization
+// header everywhere a server's text can go: the ClerkErrors fields, meta, the trace id and
+// the response headers, as a misconfigured proxy or a hostile server would.
+func echoingServer(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	w.Header().Set("X-Echo", auth)
+	w.Header().Set("Authorization", auth)
+	w.Header().Add("Set-Cookie", "session=abc; HttpOnly")
+	w.Header().Set("X-Request-Id", "req_1")
+	writeJSON(w, 400, map[string]any{
+		"errors": []any{map[string]any{
+			"code": "bad " + auth, "message": "you sent " + auth, "long_message": "headers: " + auth,
+			"meta": map[string]any{"param_name": auth, "nested": map[string]any{"list": []any{auth, 1.0, true}}},
+		}},
+		"clerk_trace_id": "trace " + auth,
+	})
+}
+
+// TestTheKeyNeverComesBackFromAServer: whatever the server echoes, the key is not in
+// anything the client returns or logs.
+func TestTheKeyNeverComesBackFromAServer(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, _, _ := setup(t, echoingServer, WithLogger(logger))
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("err = %v", err)
+	}
+	var rendered bytes.Buffer
+	for _, verb := range verbs {
+		fmt.Fprintf(&rendered, verb+"\n", err)
+		fmt.Fprintf(&rendered, verb+"\n", apiErr)
+		fmt.Fprintf(&rendered, verb+"\n", *apiErr)
+	}
+	for _, h := range []slog.Handler{slog.NewJSONHandler(&rendered, nil), slog.NewTextHandler(&rendered, nil)} {
+		slog.New(h).Error("revoke failed", "err", err, "detail", apiErr, "value", *apiErr)
+	}
+	json.NewEncoder(&rendered).Encode(apiErr)
+	for what, s := range map[string]string{"renderings of the error": rendered.String(), "debug log": logs.String()} {
+		if strings.Contains(s, testKey) || strings.Contains(s, "SECRETKEY") {
+			t.Errorf("%s carry the key:\n%s", what, s)
 		}
-		var apiErr *Error
-		if code == 200 && !errors.Is(err, ErrInvalidResponse) || code == 500 && (!errors.As(err, &apiErr) || apiErr.StatusCode != 500) {
-			t.Fatalf("%d: err = %v", code, err)
+	}
+	for _, name := range []string{"Set-Cookie", "Authorization", "X-Echo"} {
+		if v, ok := apiErr.Header[name]; ok {
+			t.Errorf("Error.Header keeps %s: %q", name, v)
 		}
+	}
+	if apiErr.Header.Get("X-Request-Id") != "req_1" {
+		t.Errorf("Error.Header lost an ordinary header: %v", apiErr.Header)
+	}
+	if !strings.Contains(err.Error(), "you sent Bearer [REDACTED]") && !strings.Contains(err.Error(), "headers: Bearer [REDACTED]") {
+		t.Errorf("the server's message is gone, not redacted: %v", err)
+	}
+}
+
+// TestServerTextIsCleanedAndBounded: a server's strings reach Error() and logs as one line,
+// without control or invisible characters, and cut to a bound.
+func TestServerTextIsCleanedAndBounded(t *testing.T) {
+	forged := "not found\n\x1b[2K\rerror: \x1b[31mkey revoked, paste a new one at http://evil.example\u202e\x07\u0085" + strings.Repeat("x", 2000)
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		details := []any{}
+		for range 50 {
+			details = append(details, map[string]any{"code": forged, "message": forged, "long_message": forged,
+				"meta": map[string]any{"param_name": forged, "deep": map[string]any{"a": map[string]any{"b": map[string]any{"c": forged}}}}})
+		}
+		writeJSON(w, 404, map[string]any{"errors": details, "clerk_trace_id": forged})
+	})
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v", err)
+	}
+	msg := err.Error()
+	if strings.ContainsFunc(msg, func(r rune) bool { return r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u202e' }) {
+		t.Errorf("Error() carries control or bidi characters: %q", msg[:min(len(msg), 300)])
+	}
+	if len(msg) > 4096 {
+		t.Errorf("Error() is %d bytes", len(msg))
+	}
+	if len(apiErr.Errors) == 0 {
+		t.Fatalf("no details kept: %v", err)
+	}
+	if n := len(apiErr.Errors[0].LongMessage); n > maxMessageLen {
+		t.Errorf("long message is %d bytes; want it cut to %d", n, maxMessageLen)
+	}
+	if len(apiErr.Errors) > maxErrorDetails {
+		t.Errorf("*Error keeps %d details", len(apiErr.Errors))
+	}
+	if size := len(fmt.Sprintf("%+v", apiErr)); size > 64<<10 {
+		t.Errorf("*Error renders to %d bytes", size)
+	}
+}
+
+// TestErrorHeaderIsBounded: a caller's client accepts net/http's 10 MiB of response headers;
+// the *Error keeps a bounded part of them.
+func TestErrorHeaderIsBounded(t *testing.T) {
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := range 2000 {
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("v", 500))
+		}
+		w.WriteHeader(500)
+	}, WithHTTPClient(&http.Client{}))
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v", err)
+	}
+	size := 0
+	for k, vs := range apiErr.Header {
+		for _, v := range vs {
+			size += len(k) + len(v)
+		}
+	}
+	if size > 16<<10 {
+		t.Fatalf("*Error keeps %d bytes of headers", size)
 	}
 }

@@ -39,8 +39,8 @@ func ExampleClient_Create() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// tok.URL is the sign-in link to hand to the user. It is a credential: send it only to them.
-	fmt.Println(tok.Status, tok.UserID, tok.URL != "")
+	// tok.URL.Reveal() is the sign-in link to hand to the user. It is a credential: send it only to them.
+	fmt.Println(tok.Status, tok.UserID, tok.URL.Reveal() != "")
 	// Output: pending user_2abc true
 }
 
@@ -103,14 +103,16 @@ func ExampleWithRetryPolicy() {
 	// Output: pending <nil> 2
 }
 
-func ExampleSignInToken_Format() {
+func ExampleSecret() {
 	tok := api.SignInToken{ID: "sit_2abc", UserID: "user_2abc", Status: api.StatusPending,
-		Token: "eyJhbGciOi…", URL: "https://accounts.example.com/v1/tickets/accept?ticket=eyJhbGciOi…"}
+		Token: api.NewSecret("eyJhbGciOi…"), URL: api.NewSecret("https://accounts.example.com/v1/tickets/accept?ticket=eyJhbGciOi…")}
 	fmt.Printf("%v\n", tok)
 	fmt.Printf("%+v\n", tok)
+	fmt.Println(tok.URL.Reveal()) // the one explicit way to read the credential
 	// Output:
 	// {sit_2abc user_2abc pending [REDACTED] [REDACTED] 0001-01-01 00:00:00 +0000 UTC 0001-01-01 00:00:00 +0000 UTC}
 	// {ID:sit_2abc UserID:user_2abc Status:pending Token:[REDACTED] URL:[REDACTED] CreatedAt:0001-01-01 00:00:00 +0000 UTC UpdatedAt:0001-01-01 00:00:00 +0000 UTC}
+	// https://accounts.example.com/v1/tickets/accept?ticket=eyJhbGciOi…
 }
 
 func ExampleClient_Raw() {

@@ -3,7 +3,9 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // An Option configures a Client. NewClient checks every option's value and refuses the
@@ -28,8 +30,11 @@ func defaultConfig() config {
 	}
 }
 
-// WithBaseURL points the client at another server: https, or plain http to a loopback host
-// (127.0.0.1, ::1, localhost) for tests and the fake API. Default: DefaultBaseURL.
+// WithBaseURL points the client at another server: an origin such as
+// "http://127.0.0.1:8080" (the client adds /v1, as Clerk's CLERK_API_URL is read) or a URL
+// ending in /v1 such as "https://api.clerk.com/v1". It must be https, or plain http to a
+// loopback host (127.0.0.1, ::1, localhost) for tests and the fake API; no user info, query
+// or fragment. Default: DefaultBaseURL.
 func WithBaseURL(baseURL string) Option {
 	return func(c *config) { c.baseURL = baseURL }
 }
@@ -61,4 +66,29 @@ func WithLogger(l *slog.Logger) Option {
 // WithUserAgent appends product (e.g. "support-console/2.3") to the library's User-Agent.
 func WithUserAgent(product string) Option {
 	return func(c *config) { c.product = product }
+}
+
+// maxProductLen bounds WithUserAgent's product.
+const maxProductLen = 256
+
+// check refuses out-of-range option values and normalizes the base URL (see checkBaseURL).
+func (cfg *config) check() error {
+	baseURL, err := checkBaseURL(cfg.baseURL)
+	if err != nil {
+		return err
+	}
+	cfg.baseURL = baseURL
+	if cfg.httpClientSet && cfg.httpClient == nil {
+		return invalidInput("WithHTTPClient: the *http.Client is nil")
+	}
+	if err := checkExpiry("WithDefaultExpiry", cfg.defaultExpiry); err != nil {
+		return err
+	}
+	if err := cfg.retry.check(); err != nil {
+		return err
+	}
+	if len(cfg.product) > maxProductLen || !utf8.ValidString(cfg.product) || strings.ContainsFunc(cfg.product, unsafeRune) {
+		return invalidInput("WithUserAgent: product is over %d bytes, or has control, invisible or invalid characters", maxProductLen)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,8 +14,10 @@ import (
 	"github.com/clerkgen/signintokens/gen"
 )
 
-// secrets are the strings that must never be printed: the key, the token, the URL.
-var secrets = []string{testKey, testToken, testURL, "SECRET"}
+// secrets are the strings that must never be printed: the key, the token, the URL, also
+// as hex (for %x and %X).
+var secrets = []string{testKey, testToken, testURL, "SECRET",
+	fmt.Sprintf("%x", testToken), fmt.Sprintf("%X", testToken), fmt.Sprintf("%x", "SECRET"), fmt.Sprintf("%X", "SECRET")}
 
 func assertNoSecret(t *testing.T, what, s string) {
 	t.Helper()
@@ -27,36 +30,101 @@ func assertNoSecret(t *testing.T, what, s string) {
 
 var verbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T", "%10.3v", "%-v"}
 
-func TestSignInTokenPrintsWithoutCredentials(t *testing.T) {
-	tok := SignInToken{ID: "sit_1", UserID: "user_2abc", Status: StatusPending, Token: testToken, URL: testURL}
-	wrapped := struct{ Token SignInToken }{tok}
-	for _, verb := range verbs {
-		for name, v := range map[string]any{"value": tok, "pointer": &tok, "in a struct": wrapped, "in a slice": []SignInToken{tok}, "in a map": map[string]*SignInToken{"k": &tok}} {
-			out := fmt.Sprintf(verb, v)
-			assertNoSecret(t, verb+" of "+name, out)
-		}
+// holders are values that hold a sign-in token's credentials, at every depth and through
+// every kind of field fmt, encoding/json and log/slog walk differently.
+func holders() map[string]any {
+	tok := SignInToken{ID: "sit_1", UserID: "user_2abc", Status: StatusPending, Token: NewSecret(testToken), URL: NewSecret(testURL)}
+	ptr := &tok
+	type inner struct {
+		Exported   SignInToken
+		unexported SignInToken
 	}
+	return map[string]any{
+		"value":                         tok,
+		"pointer":                       ptr,
+		"pointer to pointer":            &ptr,
+		"exported field":                struct{ Tok SignInToken }{tok},
+		"unexported field":              struct{ tok SignInToken }{tok},
+		"unexported pointer field":      struct{ tok *SignInToken }{ptr},
+		"nested, exported and not":      struct{ In inner }{inner{tok, tok}},
+		"nested unexported":             struct{ in inner }{inner{tok, tok}},
+		"slice":                         []SignInToken{tok},
+		"slice of pointers":             []*SignInToken{ptr},
+		"array":                         [1]SignInToken{tok},
+		"map":                           map[string]SignInToken{"k": tok},
+		"map of pointers":               map[string]*SignInToken{"k": ptr},
+		"map of slices in a struct":     struct{ m map[string][]SignInToken }{map[string][]SignInToken{"k": {tok}}},
+		"interface field":               struct{ v any }{tok},
+		"Secret":                        tok.Token,
+		"*Secret":                       &tok.URL,
+		"Secrets in a slice":            []Secret{tok.Token, tok.URL},
+		"Secret in an unexported field": struct{ s Secret }{tok.URL},
+		"Secret as a map key":           map[Secret]int{tok.URL: 1},
+	}
+}
+
+func TestSignInTokenPrintsWithoutCredentials(t *testing.T) {
+	for name, v := range holders() {
+		for _, verb := range verbs {
+			assertNoSecret(t, verb+" of "+name, fmt.Sprintf(verb, v))
+		}
+		assertNoSecret(t, "fmt.Errorf of "+name, fmt.Errorf("failed with %v", v).Error())
+	}
+	tok := holders()["value"].(SignInToken)
 	out := fmt.Sprintf("%+v", tok)
-	if !strings.Contains(out, "sit_1") || !strings.Contains(out, "user_2abc") || !strings.Contains(out, "[REDACTED]") {
+	if !strings.Contains(out, "sit_1") || !strings.Contains(out, "user_2abc") || !strings.Contains(out, "Token:[REDACTED]") {
 		t.Errorf("%%+v = %s; want id and user shown, credentials marked redacted", out)
 	}
 	if out := fmt.Sprintf("%#v", tok); !strings.HasPrefix(out, "api.SignInToken{") {
 		t.Errorf("%%#v = %s; want it to read like the type", out)
 	}
-	if out := fmt.Sprint(SignInToken{ID: "sit_1"}); strings.Contains(out, "REDACTED") {
-		t.Errorf("an absent credential is shown as redacted: %s", out)
+	if out := fmt.Sprintf("%q", any(tok.Token)); out != `"[REDACTED]"` {
+		t.Errorf("%%q = %s", out)
+	}
+}
+
+func TestSignInTokenEncodesToJSONWithoutCredentials(t *testing.T) {
+	for name, v := range holders() {
+		out, err := json.Marshal(v)
+		if err != nil {
+			t.Errorf("json.Marshal of %s: %v", name, err)
+		}
+		assertNoSecret(t, "json.Marshal of "+name, string(out))
+	}
+	out, _ := json.Marshal(holders()["value"])
+	if !strings.Contains(string(out), `"Token":"[REDACTED]"`) || !strings.Contains(string(out), `"ID":"sit_1"`) {
+		t.Errorf("json = %s", out)
 	}
 }
 
 func TestSignInTokenLogsWithoutCredentials(t *testing.T) {
-	tok := &SignInToken{ID: "sit_1", UserID: "user_2abc", Status: StatusPending, Token: testToken, URL: testURL}
 	var buf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
-		slog.New(h).Info("minted", "token", tok, "value", *tok)
+		for name, v := range holders() {
+			slog.New(h).Info("minted", "value", v, slog.Group("group", "value", v))
+			assertNoSecret(t, fmt.Sprintf("%T of %s", h, name), buf.String())
+			buf.Reset()
+		}
 	}
-	assertNoSecret(t, "slog output", buf.String())
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("minted", "token", holders()["pointer"])
 	if !strings.Contains(buf.String(), "sit_1") {
 		t.Errorf("log does not identify the token: %s", buf.String())
+	}
+}
+
+func TestSecretRevealsOnlyWhenAsked(t *testing.T) {
+	s := NewSecret(testToken)
+	if s.Reveal() != testToken {
+		t.Fatalf("Reveal = %q", s.Reveal())
+	}
+	var zero Secret
+	if zero.Reveal() != "" || NewSecret("") != zero {
+		t.Fatalf("the zero Secret is not the empty one")
+	}
+	for _, got := range []string{s.String(), s.GoString(), s.LogValue().String()} {
+		if got != "[REDACTED]" {
+			t.Errorf("got %q, want [REDACTED]", got)
+		}
 	}
 }
 
@@ -90,7 +158,7 @@ func TestErrorsAndDebugLogsCarryNoSecrets(t *testing.T) {
 	), WithLogger(logger), fastRetries(2))
 	ctx := context.Background()
 	tok, err := c.Create(ctx, CreateParams{UserID: "user_2abc"})
-	if err != nil || tok.Token != testToken || tok.URL != testURL {
+	if err != nil || tok.Token.Reveal() != testToken || tok.URL.Reveal() != testURL {
 		t.Fatalf("Create = %v, %v; the caller must still get the credential itself", tok, err)
 	}
 	_, err1 := c.Revoke(ctx, "sit_1") // 503, then 404

@@ -3,10 +3,15 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -273,5 +278,84 @@ func TestBackoffIsFullJitterCappedAtMaxDelay(t *testing.T) {
 		if top < window/2 {
 			t.Errorf("backoff(%d) never went above %v in 200 draws: no jitter over [0, %v]?", n, top, window)
 		}
+	}
+}
+
+// h2Refusal is how net/http's HTTP/2 transport reports a failure it would have replayed had
+// the request kept its GetBody (see noReplay).
+func h2Refusal(cause string) error {
+	return &url.Error{Op: "Post", URL: "https://api.clerk.com/v1/sign_in_tokens", Err: fmt.Errorf(
+		"http2: Transport: cannot retry err [%s] after Request.Body was written; define Request.GetBody to avoid this error", cause)}
+}
+
+func transportErr(err error) error {
+	return &url.Error{Op: "Post", URL: "https://api.clerk.com/v1/sign_in_tokens", Err: err}
+}
+
+// TestRetryDecision is the retry rule in one table: every status, every kind of transport
+// failure, for both operations.
+func TestRetryDecision(t *testing.T) {
+	dial := transportErr(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+	type row struct {
+		name string
+		err  error
+		sent bool
+		// what the failure says about Clerk, and whether Create and Revoke go again
+		effect         effect
+		create, revoke bool
+	}
+	rows := []row{
+		{"dial refused", dial, false, notActed, true, true},
+		{"connection failed before the request was written", transportErr(io.EOF), false, notActed, true, true},
+		{"answer lost after writing", transportErr(io.ErrUnexpectedEOF), true, mayHaveActed, false, true},
+		{"connection reset after writing", transportErr(os.NewSyscallError("read", syscall.ECONNRESET)), true, mayHaveActed, false, true},
+		{"per-attempt timeout", transportErr(errors.New("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")), true, mayHaveActed, false, true},
+		{"HTTP/2 REFUSED_STREAM", h2Refusal("stream error: stream ID 3; REFUSED_STREAM; received from peer"), true, notActed, true, true},
+		{"HTTP/2 GOAWAY below the stream", h2Refusal("http2: Transport received Server's graceful shutdown GOAWAY"), true, notActed, true, true},
+		{"HTTP/2 PROTOCOL_ERROR", h2Refusal("stream error: stream ID 1; PROTOCOL_ERROR; received from peer"), true, mayHaveActed, false, true},
+		{"HTTP/2 REFUSED_STREAM not from the peer", h2Refusal("stream error: stream ID 1; REFUSED_STREAM"), true, mayHaveActed, false, true},
+		{"HTTP/2 other reset", transportErr(errors.New("stream error: stream ID 1; INTERNAL_ERROR; received from peer")), true, mayHaveActed, false, true},
+		{"HTTP/2 GOAWAY naming the stream", transportErr(errors.New("http2: client connection lost")), true, mayHaveActed, false, true},
+		{"HTTP/2 text of another shape", h2Refusal("stream error: stream ID x; REFUSED_STREAM; received from peer"), true, mayHaveActed, false, true},
+		{"2xx that is not a token", fmt.Errorf("%w: not a token", ErrInvalidResponse), true, answered, false, false},
+	}
+	for code := 100; code <= 599; code++ {
+		r := row{name: fmt.Sprintf("status %d", code), err: &Error{StatusCode: code}, sent: true, effect: answered}
+		switch code {
+		case 429:
+			r.effect, r.create, r.revoke = notActed, true, true
+		case 502, 503, 504:
+			r.effect, r.revoke = mayHaveActed, true
+		}
+		rows = append(rows, r)
+	}
+	for _, r := range rows {
+		for _, op := range []operation{create, revoke} {
+			want := r.create
+			if op == revoke {
+				want = r.revoke
+			}
+			v := decide(op, fmt.Errorf("signintokens: %s: %w", op, r.err), r.sent)
+			if v.retry != want || v.effect != r.effect || v.reason == "" {
+				t.Errorf("%s, %s: decide = %+v; want retry %t, effect %d, a reason", r.name, op, v, want, r.effect)
+			}
+		}
+	}
+}
+
+// TestARefusedDialIsNotALostRevocation: a Revoke whose first dial was refused and whose retry
+// hears sign_in_token_cannot_be_revoked_code must not claim that the first attempt may have
+// revoked the token; the server saw one request.
+func TestARefusedDialIsNotALostRevocation(t *testing.T) {
+	var dials atomic.Int32
+	c, srv, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, clerkErrors("sign_in_token_cannot_be_revoked_code", "cannot be revoked", "t", nil))
+	}, WithHTTPClient(refusingFirstDial(t, &dials, false)), fastRetries(3))
+	_, err := c.Revoke(context.Background(), "sit_1")
+	if !isCannotRevoke(err) || len(srv.Requests()) != 1 {
+		t.Fatalf("err = %v after %d requests", err, len(srv.Requests()))
+	}
+	if strings.Contains(err.Error(), "may have revoked") {
+		t.Fatalf("error %q blames an attempt that never reached the server", err)
 	}
 }

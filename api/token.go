@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -18,33 +17,15 @@ const (
 )
 
 // SignInToken is a one-time credential for signing in as a user. Token and URL are the
-// credential itself: whoever holds either can sign in as the user. They are read from the
-// fields directly; printing a SignInToken with any fmt verb, or logging it with log/slog,
-// leaves them out.
+// credential itself: whoever holds either can sign in as the user. They are [Secret]s, so no
+// rendering of a SignInToken, or of anything holding one, shows them; read them with
+// [Secret.Reveal]. Clerk sends them only when the token is created, so they are zero on the
+// token Revoke returns.
 type SignInToken struct {
 	ID, UserID           string
 	Status               Status
-	Token, URL           string    // credentials: never printed or logged by this package
+	Token, URL           Secret    // the credential: Token is the JWT ticket, URL the sign-in link
 	CreatedAt, UpdatedAt time.Time // UTC, from Clerk's Unix milliseconds
-}
-
-const redacted = "[REDACTED]"
-
-// Format prints the token with Token and URL masked, for every verb (%v, %+v, %#v, %s, %q, %x…).
-func (t SignInToken) Format(f fmt.State, verb rune) {
-	// A local type of the same name and shape, without the Format method, prints like the
-	// real one would (api.SignInToken{…} under %#v) but carries the masked values.
-	type SignInToken struct {
-		ID, UserID           string
-		Status               Status
-		Token, URL           string
-		CreatedAt, UpdatedAt time.Time
-	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), SignInToken{
-		ID: t.ID, UserID: t.UserID, Status: t.Status,
-		Token: mask(t.Token), URL: mask(t.URL),
-		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-	})
 }
 
 // LogValue logs the token's identity and state, never its Token or URL.
@@ -58,13 +39,6 @@ func (t SignInToken) LogValue() slog.Value {
 	)
 }
 
-func mask(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return redacted
-}
-
 // fromGen converts the generated model at the package boundary.
 func fromGen(g gen.SignInToken) *SignInToken {
 	t := &SignInToken{
@@ -75,10 +49,10 @@ func fromGen(g gen.SignInToken) *SignInToken {
 		UpdatedAt: time.UnixMilli(g.UpdatedAt).UTC(),
 	}
 	if g.Token != nil {
-		t.Token = *g.Token
+		t.Token = NewSecret(*g.Token)
 	}
 	if g.URL != nil {
-		t.URL = *g.URL
+		t.URL = NewSecret(*g.URL)
 	}
 	return t
 }

@@ -1,7 +1,15 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,18 +23,188 @@ const (
 	connsPerHost = 32
 )
 
+// maxHeaderBytes bounds the response headers the default client reads (net/http's own
+// default is 10 MiB); what an *Error keeps of them is bounded again (see errors.go).
+const maxHeaderBytes = 64 << 10
+
 // newDefaultHTTPClient builds the client used when no WithHTTPClient is given.
 func newDefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone() // proxy from env, dial and TLS timeouts
+	var t *http.Transport
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone() // proxy from env, dial and TLS timeouts
+	} else {
+		// Another package replaced http.DefaultTransport (tracing libraries do): start from
+		// net/http's defaults instead of from whatever it is.
+		t = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+	}
 	t.ForceAttemptHTTP2 = true
 	t.MaxConnsPerHost = connsPerHost
 	t.MaxIdleConnsPerHost = connsPerHost
 	t.MaxIdleConns = connsPerHost
-	return &http.Client{
-		Transport: t,
-		Timeout:   attemptTimeout,
-		// Clerk's API does not redirect; following one would resend a POST elsewhere, so a 3xx
-		// is returned as an *Error instead.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	t.MaxResponseHeaderBytes = maxHeaderBytes
+	return &http.Client{Transport: t, Timeout: attemptTimeout, CheckRedirect: refuseRedirect}
+}
+
+// withoutRedirects returns a copy of a caller's client that never follows a redirect; the
+// caller's own client is left as it was.
+func withoutRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = refuseRedirect
+	return &c
+}
+
+// refuseRedirect hands a 3xx back as the response. Clerk's API does not redirect, and
+// following one would send the key, and resend a Create, to wherever the Location says.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// maxBodyBytes bounds every response body read, so a broken or hostile server cannot make
+// the client buffer without limit.
+const maxBodyBytes = 1 << 20
+
+var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodyBytes)
+
+// doer sends every request of a Client, the facade's and Raw's alike: once (see noReplay),
+// reading at most maxBodyBytes of the response, and never returning the key in an error.
+type doer struct {
+	hc     *http.Client
+	redact func(string) string // removes the client's key from text (see cleanTransportError)
+}
+
+func (d doer) Do(req *http.Request) (*http.Response, error) {
+	noReplay(req)
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return nil, cleanTransportError(err, d.redact)
 	}
+	if resp.StatusCode < 200 {
+		// A 101 Switching Protocols hands over the raw connection as the body, and no
+		// deadline covers reading it; the API never switches protocols, so it is not read.
+		resp.Body.Close()
+		resp.Body = http.NoBody
+		return resp, nil
+	}
+	resp.Body = &boundedBody{ReadCloser: resp.Body, left: maxBodyBytes}
+	return resp, nil
+}
+
+// noReplay takes from the transport every means to send req a second time, so that the
+// client alone decides how often a request goes out. net/http's transports replay a request
+// on their own after some failures (HTTP/2: a GOAWAY, RST_STREAM REFUSED_STREAM or
+// PROTOCOL_ERROR; HTTP/1: a reused connection that failed) when they can rewind its body:
+// with GetBody, or because it has none. PROTOCOL_ERROR may come after the server acted, and
+// such replays are unbounded and invisible to the retry loop, so a Create could mint twice.
+//
+// Without GetBody and with a body, a transport may still resend a request it has not begun
+// to write (that is safe); anything else comes back as an error, for the retry decision.
+// An empty body of a type of its own still goes out as Content-Length: 0 on HTTP/1 and as
+// an empty DATA frame on HTTP/2.
+func noReplay(req *http.Request) {
+	req.GetBody = nil
+	if req.Body == nil || req.Body == http.NoBody {
+		req.Body = emptyBody{}
+		req.ContentLength = 0
+	}
+}
+
+// emptyBody is an empty request body that, unlike nil and http.NoBody, a transport cannot
+// tell from one it would have to rewind.
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }
+
+// isH2Unprocessed reports whether err is an HTTP/2 transport declining to replay a request
+// that the server, by the protocol, did not process: RST_STREAM REFUSED_STREAM (RFC 9113
+// §8.7) or a GOAWAY whose last stream id is below the request's. net/http's transport (and
+// x/net/http2's) says so only in text, since noReplay took away its GetBody:
+//
+//	http2: Transport: cannot retry err [<cause>] after Request.Body was written; …
+//
+// The match is exact and fails safe: any other text, such as a future Go's, counts as
+// possibly processed, and Create is then not repeated.
+func isH2Unprocessed(err error) bool {
+	const prefix = "http2: Transport: cannot retry err ["
+	const suffix = "] after Request.Body was written; define Request.GetBody to avoid this error"
+	for ; err != nil; err = errors.Unwrap(err) {
+		cause, ok := strings.CutPrefix(err.Error(), prefix)
+		if !ok {
+			continue
+		}
+		cause, ok = strings.CutSuffix(cause, suffix)
+		if !ok {
+			return false
+		}
+		if cause == "http2: Transport received Server's graceful shutdown GOAWAY" {
+			return true
+		}
+		// stream error: stream ID 3; REFUSED_STREAM; received from peer
+		rest, ok := strings.CutPrefix(cause, "stream error: stream ID ")
+		if !ok {
+			return false
+		}
+		id, rest, _ := strings.Cut(rest, ";")
+		return id != "" && strings.Trim(id, "0123456789") == "" && rest == " REFUSED_STREAM; received from peer"
+	}
+	return false
+}
+
+// boundedBody fails a read that would go past its bound instead of truncating silently.
+type boundedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n - 1, errBodyTooLarge // n-1: never hand out the byte past the bound
+	}
+	return n, err
+}
+
+// wireTrace records, for one attempt, whether the request reached the wire. It is what lets
+// Create retry a connection failure safely: a request never written cannot have minted a token.
+type wireTrace struct {
+	gotConn, wrote atomic.Bool
+}
+
+func (w *wireTrace) attach(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { w.gotConn.Store(true) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				w.wrote.Store(true)
+			}
+		},
+	})
+}
+
+// notSent reports whether err certainly came before the server could have seen the whole
+// request: the dial failed, or the transport reported a connection but never a request
+// written in full. A transport that reports nothing (a custom RoundTripper) proves nothing,
+// so only a dial error counts there.
+//
+// A nil *wireTrace (an attempt not traced) proves nothing either.
+func (w *wireTrace) notSent(err error) bool {
+	if w != nil && w.wrote.Load() {
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return w != nil && w.gotConn.Load()
 }

@@ -1,16 +1,22 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/clerkgen/signintokens/gen"
+	"time"
 )
 
 func TestDefaultTransportReusesABoundedPoolUnderConcurrency(t *testing.T) {
@@ -73,7 +79,7 @@ func TestDefaultTransportSpeaksHTTP2(t *testing.T) {
 	}
 	// Trust the test server's certificate on the client's own default transport, as a
 	// private CA would be trusted in production; everything else stays as built.
-	hc := c.Raw().ClientInterface.(*gen.Client).Client.(boundedDoer).hc
+	hc := c.hc
 	tr := hc.Transport.(*http.Transport)
 	tr.TLSClientConfig = &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
 
@@ -88,18 +94,220 @@ func TestDefaultTransportSpeaksHTTP2(t *testing.T) {
 	}
 }
 
-func TestRedirectsAreNotFollowed(t *testing.T) {
-	var hits atomic.Int32
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
-	t.Cleanup(target.Close)
-	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, target.URL, http.StatusTemporaryRedirect)
-	})
-	// setup's client uses the default transport: the redirect must come back as an error.
-	if _, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"}); err == nil {
-		t.Fatal("a redirect was taken as success")
+// rawServer accepts connections on loopback and hands each one, after reading its request,
+// to serve: a server that can send what net/http's never would. It stops, and closes every
+// connection, when the test ends.
+func rawServer(t *testing.T, serve func(c net.Conn, r *http.Request)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if hits.Load() != 0 {
-		t.Fatal("the request and its key were resent to the redirect target")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				r, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				serve(c, r)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return "http://" + l.Addr().String() + "/v1"
+}
+
+// holdOpen keeps a connection open until the client closes it or the test ends.
+func holdOpen(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
+
+// TestEveryCallReturnsWithinItsDeadline sends each call to a server that answers in a way no
+// deadline of net/http covers, or slowly, and checks that the call returns once its context
+// ends (here 300ms), with a generous bound on how much later.
+func TestEveryCallReturnsWithinItsDeadline(t *testing.T) {
+	for name, serve := range map[string]func(net.Conn, *http.Request){
+		"101 Switching Protocols, then silence": func(c net.Conn, _ *http.Request) {
+			io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: clerk\r\n\r\n")
+			holdOpen(c)
+		},
+		"101 Switching Protocols, then a trickle": func(c net.Conn, _ *http.Request) {
+			io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: clerk\r\n\r\n")
+			for range 600 {
+				if _, err := c.Write([]byte("x")); err != nil {
+					return
+				}
+				time.Sleep(10 * time.Millisecond) // a server dripping bytes, as hostile ones do
+			}
+		},
+		"a flood of 1xx": func(c net.Conn, _ *http.Request) {
+			for range 100000 {
+				if _, err := io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n"); err != nil {
+					return
+				}
+			}
+			holdOpen(c)
+		},
+		"headers a byte at a time": func(c net.Conn, _ *http.Request) {
+			for _, b := range []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: " + strings.Repeat("a", 1000)) {
+				if _, err := c.Write([]byte{b}); err != nil {
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		},
+		"a body a byte at a time": func(c net.Conn, _ *http.Request) {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+			for range 999 {
+				if _, err := c.Write([]byte(" ")); err != nil {
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		},
+	} {
+		for _, op := range []operation{create, revoke} {
+			t.Run(name+"/"+op.String(), func(t *testing.T) {
+				c, err := NewClient(testKey, WithBaseURL(rawServer(t, serve)), noRetries())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+				defer cancel()
+				done := make(chan error, 1)
+				go func() {
+					var err error
+					if op == create {
+						_, err = c.Create(ctx, CreateParams{UserID: "user_2abc"})
+					} else {
+						_, err = c.Revoke(ctx, "sit_1")
+					}
+					done <- err
+				}()
+				select {
+				case err := <-done:
+					if err == nil {
+						t.Fatal("the call succeeded")
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatal("the call outlived its 300ms context by more than 5s")
+				}
+				c.hc.CloseIdleConnections()
+			})
+		}
+	}
+}
+
+// TestTransportErrorsDoNotQuoteTheKey: net/http quotes a malformed header or status line in
+// its error; a server that echoes the request there must not get the key into the error.
+func TestTransportErrorsDoNotQuoteTheKey(t *testing.T) {
+	for name, answer := range map[string]func(auth string) string{
+		"malformed header line": func(auth string) string { return "HTTP/1.1 500 Oops\r\n" + auth + "\r\n\r\n" },
+		"malformed status line": func(auth string) string { return "HTTP/1.1 " + strings.ReplaceAll(auth, " ", "") + "\r\n\r\n" },
+		"control characters":    func(auth string) string { return "HTTP/1.1 500 Oops\r\n\x1b[31m" + auth + "\x07\r\n\r\n" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logs bytes.Buffer
+			url := rawServer(t, func(c net.Conn, r *http.Request) {
+				io.WriteString(c, answer(r.Header.Get("Authorization")))
+			})
+			c, err := NewClient(testKey, WithBaseURL(url), noRetries(),
+				WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Revoke(context.Background(), "sit_1")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var all bytes.Buffer
+			for _, verb := range verbs {
+				fmt.Fprintf(&all, verb+"\n", err)
+			}
+			for e := error(err); e != nil; e = errors.Unwrap(e) {
+				all.WriteString(e.Error())
+			}
+			all.Write(logs.Bytes())
+			if strings.Contains(all.String(), "SECRETKEY") || strings.Contains(all.String(), "\x1b") {
+				t.Fatalf("the error carries the key or a control character:\n%s", all.String())
+			}
+			if !strings.Contains(err.Error(), "[REDACTED]") {
+				t.Errorf("err = %v; want the transport's message with the key redacted", err)
+			}
+		})
+	}
+}
+
+// TestTheDefaultClientBoundsResponseHeaders: net/http accepts 10 MiB of response headers by
+// default; the client's own transport stops at maxHeaderBytes.
+func TestTheDefaultClientBoundsResponseHeaders(t *testing.T) {
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := range 200 {
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("v", 1000))
+		}
+		w.WriteHeader(500)
+	})
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if err == nil || errors.As(err, &apiErr) || !strings.Contains(err.Error(), "exceeded") {
+		t.Fatalf("err = %v; want the transport to refuse 200 KB of headers", err)
+	}
+}
+
+// TestRedirectsAreNeverFollowed: whatever client the library is given, a 3xx comes back as
+// an *Error; neither the key nor a Create goes to the Location. The caller's client is not
+// modified.
+func TestRedirectsAreNeverFollowed(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		writeJSON(w, 200, tokenJSON("sit_1", "pending"))
+	}))
+	t.Cleanup(target.Close)
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		callers := &http.Client{}
+		for name, opts := range map[string][]Option{"default client": nil, "caller's client": {WithHTTPClient(callers)}} {
+			c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+r.URL.Path, code)
+			}, opts...)
+			_, errCreate := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+			_, errRevoke := c.Revoke(context.Background(), "sit_1")
+			resp, errRaw := c.Raw().RevokeSignInTokenWithResponse(context.Background(), "sit_1")
+			var apiErr *Error
+			if !errors.As(errCreate, &apiErr) || apiErr.StatusCode != code || !errors.As(errRevoke, &apiErr) {
+				t.Errorf("%d, %s: Create %v, Revoke %v; want the %d as an *Error", code, name, errCreate, errRevoke, code)
+			}
+			if errRaw != nil || resp.StatusCode() != code {
+				t.Errorf("%d, %s: Raw = %v, %v", code, name, resp, errRaw)
+			}
+		}
+		if callers.CheckRedirect != nil {
+			t.Fatalf("the caller's client was modified")
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the redirect target got %d requests, with the key", n)
 	}
 }

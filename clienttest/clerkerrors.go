@@ -36,8 +36,6 @@ func messages(code, param string) (string, string) {
 	case "authorization_header_format_invalid":
 		return "Invalid Authorization header format",
 			"The Authorization header must be of the form \"Bearer <secret key>\"."
-	case "authentication_invalid":
-		return "Invalid authentication", "The provided secret key is missing, malformed or not valid for this instance."
 	case "authorization_invalid":
 		return "Unauthorized request", "You are not authorized to perform this request"
 	case "too_many_requests":
@@ -61,7 +59,7 @@ func faultBody(status int) gen.ClerkErrors {
 	case status == http.StatusTooManyRequests:
 		return clerkErrors("too_many_requests", "")
 	case status == http.StatusUnauthorized:
-		return clerkErrors("authentication_invalid", "")
+		return clerkErrors("clerk_key_invalid", "")
 	case status == http.StatusForbidden:
 		return clerkErrors("authorization_invalid", "")
 	case status == http.StatusNotFound:

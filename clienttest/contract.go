@@ -72,12 +72,13 @@ type violation struct {
 // carry an sk_ key. Whether it is the right key is the fake's business, not the contract's.
 func checkAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	const scheme = "Bearer " // the scheme is case-insensitive (RFC 9110 §11.1)
 	switch {
 	case h == "":
 		return errors.New("no Authorization header")
-	case !strings.HasPrefix(h, "Bearer "):
+	case len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme):
 		return errors.New("the Authorization header is not \"Bearer <secret key>\"")
-	case !strings.HasPrefix(strings.TrimPrefix(h, "Bearer "), "sk_"):
+	case !strings.HasPrefix(h[len(scheme):], "sk_"):
 		return errors.New("bearer token is not a secret key (sk_…)")
 	}
 	return nil
@@ -100,9 +101,12 @@ func pointer(err *openapi3.SchemaError) string {
 // request was sent to (the fake, a proxy, a development instance), so that only the path and
 // method decide. It returns the violation for a request that is no operation of the contract.
 func (c *contract) route(r *http.Request) (*openapi3filter.RequestValidationInput, *violation) {
-	routed := r.Clone(r.Context())
-	routed.URL.Scheme, routed.URL.Host, routed.Host = c.specScheme, c.specHost, c.specHost
-	routed.Body = http.NoBody
+	// A shallow copy with its own URL: the headers are shared, not cloned, since an
+	// unauthenticated caller may send hundreds of kilobytes of them.
+	routed := r.WithContext(r.Context())
+	u := *r.URL
+	u.Scheme, u.Host = c.specScheme, c.specHost
+	routed.URL, routed.Host, routed.Body = &u, c.specHost, http.NoBody
 	route, params, err := c.router.FindRoute(routed)
 	if err != nil {
 		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
@@ -155,7 +159,7 @@ func classify(op string, err error) *violation {
 	msg := fmt.Sprintf("%s request breaks the contract: %v", op, err)
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
-		return &violation{status: http.StatusUnauthorized, code: "authentication_invalid", message: msg}
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: msg}
 	}
 	var schema *openapi3.SchemaError
 	if errors.As(err, &schema) {

@@ -94,7 +94,13 @@ func (c *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, fmt.Sprintf("request body unreadable or over %d bytes", maxControlBody))
 		return
 	}
+	r = r.Clone(r.Context())
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) > 0 {
+		// Every control body is JSON, whatever the client called it (curl -d says
+		// application/x-www-form-urlencoded): be easy to drive from a shell.
+		r.Header.Set("Content-Type", "application/json")
+	}
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: c.options}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		controlError(w, http.StatusBadRequest, fmt.Sprintf("%s: %s", route.Operation.OperationID, requestReason(err)))

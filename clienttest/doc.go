@@ -21,27 +21,70 @@
 // sign-in URL pointing at the fake (following it signs the user in: the token becomes
 // accepted). Revoke of a pending token answers it revoked; of any other token, 400
 // sign_in_token_cannot_be_revoked_code; of an unknown id, 404 resource_not_found. WithUsers
-// limits the users that exist. Accept plays the user signing in.
+// limits the users that exist. Accept plays the user signing in. Tokens lists the fake's own
+// model of each token ([Token]), organization and expiry included, never its ticket or URL.
+//
+// The fake serves Clerk's API under /v1: [Server.URL] ends in /v1 (the base URL clerk-sdk-go
+// and api.WithBaseURL take), [Server.Origin] does not (the CLERK_API_URL Clerk's JS SDKs take,
+// adding /v1 themselves).
 //
 // # Contract checks
 //
-// Every request is checked against openapi.yaml (security included). One that breaks it is
-// answered as Clerk would (401 for a missing or wrong key; 422 form_param_missing or
-// form_param_value_invalid with meta.param_name; 422 request_body_invalid for a body that is
-// not a JSON object; 404 for an unknown operation) and reported to the test with t.Errorf,
-// unless AllowContractViolations is given. Every answer the fake itself gives is checked too.
-// Reports say where and why, and never quote a key, a token or a URL.
+// Every API request is authenticated first, as Clerk does: a missing or malformed
+// Authorization header is answered 401 authorization_header_format_invalid, any key but
+// SecretKey 401 clerk_key_invalid; such a request is not recorded and consumes no queued fault.
+// An authenticated request is then checked against openapi.yaml. One that breaks it is
+// answered as Clerk would (422 form_param_missing or form_param_value_invalid with
+// meta.param_name; 422 request_body_invalid for a body that is not a JSON object; 404 for an
+// unknown operation) and reported to the test with t.Errorf, unless AllowContractViolations is
+// given. Beyond the schema, integers must be written as integers within int64 (1e3, 3.0 and
+// 2^63 are form_param_value_invalid), an empty user_id is form_param_missing, and a path with
+// /v1 twice (a base URL that already ends in /v1, given to a client that adds its own) is a
+// violation saying so. Every answer the fake itself gives is checked too. Reports say where and
+// why, and never quote a key, a token or a URL.
 //
 // ContractTransport does the same checks on any exchange, so a CI job can run a team's tests
 // against a real Clerk development instance and learn when the live API drifts from the spec.
 //
-// # Faults
+// # Faults and rate limits
 //
 // FailNext answers the next requests with an error, unprocessed (a 429 with Retry-After, a
-// 503). LoseNext processes them and then loses the answer (an error status, or a dropped
-// connection): the case in which a careless client mints a token twice. WithLatency and
-// SetLatency slow every answer. WithRateLimit emulates Clerk's per-instance rate limit: past n
-// authenticated requests in a window, 429 too_many_requests with an accurate Retry-After.
+// 503). LoseNext processes them and then answers an error status instead of the result, and
+// DropNext processes them and then drops the connection: the cases in which a careless client
+// mints a token twice. WithLatency and SetLatency slow every API response. WithRateLimit
+// emulates Clerk's per-instance rate limit: past n authenticated requests in a window, 429
+// too_many_requests with a Retry-After that is enough to wait. Reset forgets every token,
+// request, violation and fault.
+//
+// # Control API
+//
+// The same model is served over HTTP under /__clienttest/ on the fake's own listener, for
+// tests in any language (see the signintoken fake command). Every endpoint but the document
+// takes the fake's key as a bearer token; its OpenAPI document ([ControlSpec]) is served at
+// GET /__clienttest/openapi.yaml.
+//
+//	GET  /__clienttest/tokens              {"tokens":[{"id","user_id","organization_id","status","created_at","updated_at","expires_at"}]}
+//	GET  /__clienttest/requests            {"requests":[{"method","path","header","body"}],"total":n}
+//	GET  /__clienttest/violations          {"violations":[{"message"}],"total":n}
+//	POST /__clienttest/tokens/{id}/accept  the token, accepted (404 unknown, 409 not pending or expired)
+//	POST /__clienttest/faults              {"kind":"fail","status":429,"retry_after_seconds":1,"count":1}
+//	                                       {"kind":"lose","status":503} {"kind":"drop"} {"kind":"latency","latency_ms":250}
+//	POST /__clienttest/reset               204
+//
+// Timestamps are Unix milliseconds; a request's Authorization header is shown as [REDACTED];
+// errors are {"error":"…"}. Control requests are never recorded, never count against the
+// rate limit and never wait out the latency.
+//
+// # Memory
+//
+// A fake may serve a whole CI run, so what it keeps is bounded: only authenticated requests
+// are recorded, after the key check and never before; requests and violations are kept in
+// rings of the most recent [DefaultHistory] (see WithHistory), each request's body cut at
+// 16 KiB and its headers at 8 KiB; an API request's body is read up to 64 KiB; and past
+// [DefaultTokenLimit] tokens (see WithTokenLimit) the oldest revoked, accepted and expired ones
+// are evicted. Pending tokens that can still be used are kept, as Clerk keeps them: about
+// 180 bytes each (BenchmarkHeapAfter100kCreates: 17 MiB of heap after 100,000 pending
+// Creates, 3 MiB when they are revoked).
 //
 // The contract is parsed once per process. A Server is safe for concurrent use, under
 // t.Parallel and from many goroutines.

@@ -2,7 +2,6 @@ package clienttest
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -211,32 +210,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.answer(w, r, in, status, answer)
-}
-
-// authenticate checks r's Authorization header as Clerk does before anything else: it must be
-// "Bearer <key>" (authorization_header_format_invalid otherwise), with the fake's key
-// (clerk_key_invalid otherwise). It returns the violation, or nil for the fake's key.
-func (h *Handler) authenticate(r *http.Request) *violation {
-	where := r.Method + " " + r.URL.Path
-	values := r.Header.Values("Authorization")
-	const scheme = "Bearer "
-	malformed := func(why string) *violation {
-		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: where + ": " + why}
-	}
-	switch {
-	case len(values) == 0:
-		return malformed("no Authorization header")
-	case len(values) > 1:
-		return malformed("more than one Authorization header")
-	case len(values[0]) <= len(scheme) || !strings.EqualFold(values[0][:len(scheme)], scheme) ||
-		strings.ContainsAny(values[0][len(scheme):], " \t"):
-		return malformed(`the Authorization header is not "Bearer <secret key>"`)
-	}
-	if subtle.ConstantTimeCompare([]byte(values[0][len(scheme):]), []byte(h.key)) != 1 {
-		return &violation{status: http.StatusUnauthorized, code: "clerk_key_invalid",
-			message: where + ": Authorization carries a secret key this fake does not accept (see SecretKey)"}
-	}
-	return nil
 }
 
 // answer writes status and body as JSON, after checking them against the contract when the

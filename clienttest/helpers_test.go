@@ -2,11 +2,14 @@ package clienttest_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/clerkgen/signintokens/api"
 )
 
 // reportsTo stands in for a test's testing.TB to catch what the fake reports with Errorf,
@@ -55,4 +58,12 @@ func readAll(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// credentials reads a minted token's ticket and sign-in URL: the one place these tests read
+// them (when api.SignInToken's fields become api.Secret, this is the line that changes).
+func credentials(tok *api.SignInToken) (ticket, url string) {
+	return tok.Token.Reveal(), tok.URL.Reveal()
 }

@@ -21,8 +21,9 @@ const (
 )
 
 // Request is one authenticated API request the fake received. Header and Body are bounded
-// copies: a body is cut at 16 KiB and headers stop at 8 KiB, which no request of this API
-// reaches.
+// copies: a body is cut at 16 KiB and headers stop at 8 KiB (in name order), which no request
+// of this API reaches. Header holds Authorization as sent, the fake's own key; the control API
+// shows it as [REDACTED].
 type Request struct {
 	Method string
 	Path   string // e.g. /v1/sign_in_tokens
@@ -59,9 +60,9 @@ func (r *ring[T]) add(v T) {
 func (r *ring[T]) list(copyOf func(T) T) ([]T, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]T, 0, len(r.items))
-	for _, v := range append(r.items[r.next:], r.items[:r.next]...) {
-		out = append(out, copyOf(v))
+	out := make([]T, len(r.items))
+	for i := range out {
+		out[i] = copyOf(r.items[(r.next+i)%len(r.items)])
 	}
 	return out, r.total
 }

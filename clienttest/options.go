@@ -2,9 +2,7 @@ package clienttest
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 )
 
 // An Option configures a fake server or handler.
@@ -43,13 +41,6 @@ func (c *config) check() error {
 		return fmt.Errorf("clienttest: WithLatency(%v): want 0 or more", c.latency)
 	}
 	return nil
-}
-
-// isTestKey reports whether key is a well-formed development secret key. The fake checks keys
-// itself: it needs no client to know what a key looks like.
-func isTestKey(key string) bool {
-	return strings.HasPrefix(key, "sk_test_") && len(key) > len("sk_test_") &&
-		!strings.ContainsFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // WithUsers limits the users that exist: Create for any other user_id answers 404

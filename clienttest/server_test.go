@@ -31,7 +31,8 @@ func TestCreateAnswersAPendingTokenLikeClerk(t *testing.T) {
 	if !tok.CreatedAt.Equal(now) || !tok.UpdatedAt.Equal(now) {
 		t.Errorf("timestamps %v, %v; want the server clock %v to the millisecond", tok.CreatedAt, tok.UpdatedAt, now)
 	}
-	parts := strings.Split(tok.Token, ".")
+	ticket, signInURL := credentials(tok)
+	parts := strings.Split(ticket, ".")
 	if len(parts) != 3 {
 		t.Fatalf("token is not JWT-shaped: %d parts", len(parts))
 	}
@@ -46,7 +47,7 @@ func TestCreateAnswersAPendingTokenLikeClerk(t *testing.T) {
 	if claims["sub"] != "user_2abc" || claims["sid"] != tok.ID || claims["org"] != "org_2xyz" || claims["exp"].(float64)-claims["iat"].(float64) != 3600 {
 		t.Errorf("claims = %v; want user, token id, org and a one-hour life", claims)
 	}
-	if !strings.HasPrefix(tok.URL, s.URL()+"/tickets/accept?ticket=") || !strings.HasSuffix(tok.URL, tok.Token) {
+	if !strings.HasPrefix(signInURL, s.URL()+"/tickets/accept?ticket=") || !strings.HasSuffix(signInURL, ticket) {
 		t.Errorf("sign-in URL does not carry the ticket at the fake")
 	}
 }
@@ -60,10 +61,11 @@ func TestTokensAreUnique(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ids[tok.ID] || tickets[tok.Token] {
+		ticket, _ := credentials(tok)
+		if ids[tok.ID] || tickets[ticket] {
 			t.Fatal("a token id or ticket was handed out twice")
 		}
-		ids[tok.ID], tickets[tok.Token] = true, true
+		ids[tok.ID], tickets[ticket] = true, true
 	}
 	if n := len(s.Tokens()); n != 50 {
 		t.Fatalf("Tokens() lists %d, want 50", n)
@@ -81,6 +83,9 @@ func TestRevokeFollowsTheTokenLifecycle(t *testing.T) {
 	revoked, err := c.Revoke(ctx, tok.ID)
 	if err != nil || revoked.Status != api.StatusRevoked || revoked.ID != tok.ID {
 		t.Fatalf("Revoke = %+v, %v", revoked, err)
+	}
+	if ticket, url := credentials(revoked); ticket != "" || url != "" {
+		t.Fatal("a revoked answer carries the token's credentials")
 	}
 	var apiErr *api.Error
 	if _, err := c.Revoke(ctx, tok.ID); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code() != "sign_in_token_cannot_be_revoked_code" {
@@ -131,19 +136,49 @@ func TestExpiredTokensCannotBeAccepted(t *testing.T) {
 
 func TestFollowingTheSignInURLSignsTheUserIn(t *testing.T) {
 	s := clienttest.NewServer(t)
-	tok, err := s.Client().Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
+	c := s.Client()
+	tok, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(tok.URL)
+	other, err := c.Create(context.Background(), api.CreateParams{UserID: "user_other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, signInURL := credentials(tok)
+	// Forged tickets: another token's id in the payload, a signature from elsewhere, garbage.
+	otherTicket, _ := credentials(other)
+	parts, otherParts := strings.Split(signInURL[strings.Index(signInURL, "ticket=")+len("ticket="):], "."), strings.Split(otherTicket, ".")
+	base := signInURL[:strings.Index(signInURL, "ticket=")+len("ticket=")]
+	for name, forged := range map[string]string{
+		"payload swapped":   parts[0] + "." + otherParts[1] + "." + parts[2],
+		"signature swapped": parts[0] + "." + parts[1] + "." + otherParts[2],
+		"unsigned":          parts[0] + "." + parts[1] + ".",
+		"garbage":           "not-a-ticket",
+	} {
+		resp, err := http.Get(base + forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("forged ticket (%s): %d; want 404", name, resp.StatusCode)
+		}
+	}
+	for _, tk := range s.Tokens() {
+		if tk.Status != api.StatusPending {
+			t.Fatalf("a forged ticket signed a user in: %+v", tk)
+		}
+	}
+	resp, err := http.Get(signInURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 || s.Tokens()[0].Status != api.StatusAccepted {
-		t.Fatalf("GET sign-in URL: %d, status %s", resp.StatusCode, s.Tokens()[0].Status)
+	if resp.StatusCode != 200 || s.Tokens()[0].Status != api.StatusAccepted || s.Tokens()[1].Status != api.StatusPending {
+		t.Fatalf("GET sign-in URL: %d, statuses %s %s", resp.StatusCode, s.Tokens()[0].Status, s.Tokens()[1].Status)
 	}
-	again, err := http.Get(tok.URL)
+	again, err := http.Get(signInURL)
 	if err != nil {
 		t.Fatal(err)
 	}

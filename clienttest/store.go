@@ -41,9 +41,23 @@ type store struct {
 	ticket []byte // HMAC key that signs tickets, so a ticket names its token without a lookup table
 
 	mu        sync.Mutex
-	tokens    map[string]*Token
-	order     []*Token // oldest first
-	nextSweep int      // len(order) at which to look for evictable tokens again
+	tokens    map[string]*record
+	order     []*record         // oldest first
+	nextSweep int               // len(order) at which to look for evictable tokens again
+	userIDs   map[string]string // each user id stored once, however many tokens name it
+}
+
+// record is a token as the store keeps it: compact, since a long-running fake may hold
+// hundreds of thousands of pending tokens. Times are Unix milliseconds, Clerk's resolution.
+type record struct {
+	id, userID, orgID               string
+	status                          api.Status
+	createdAt, updatedAt, expiresAt int64
+}
+
+func (r *record) token() Token {
+	return Token{ID: r.id, UserID: r.userID, OrganizationID: r.orgID, Status: r.status,
+		CreatedAt: time.UnixMilli(r.createdAt).UTC(), UpdatedAt: time.UnixMilli(r.updatedAt).UTC(), ExpiresAt: time.UnixMilli(r.expiresAt).UTC()}
 }
 
 var (
@@ -70,7 +84,7 @@ func newStore(users []string, limit int, now func() time.Time) *store {
 func (s *store) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens, s.order, s.nextSweep = map[string]*Token{}, nil, s.limit+1
+	s.tokens, s.order, s.nextSweep, s.userIDs = map[string]*record{}, nil, s.limit+1, map[string]string{}
 }
 
 // create mints a pending token and returns it with its ticket (a credential, returned once).
@@ -79,31 +93,41 @@ func (s *store) create(userID, orgID string, expiresIn time.Duration) (Token, st
 		return Token{}, "", errUnknownUser
 	}
 	now := s.now().Truncate(time.Millisecond) // Clerk's timestamps are milliseconds
-	tok := &Token{
+	tok := Token{
 		ID: "sit_" + randomID(), UserID: userID, OrganizationID: orgID, Status: api.StatusPending,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(expiresIn),
 	}
-	ticket := s.sign(tok)
+	ticket := s.sign(&tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[tok.ID] = tok
-	s.order = append(s.order, tok)
+	if len(s.userIDs) > 4*s.limit { // many distinct users: stop sharing rather than grow
+		clear(s.userIDs)
+	}
+	if shared, ok := s.userIDs[userID]; ok {
+		userID = shared
+	} else {
+		s.userIDs[userID] = userID
+	}
+	r := &record{id: tok.ID, userID: userID, orgID: orgID, status: api.StatusPending,
+		createdAt: now.UnixMilli(), updatedAt: now.UnixMilli(), expiresAt: tok.ExpiresAt.UnixMilli()}
+	s.tokens[r.id] = r
+	s.order = append(s.order, r)
 	if len(s.order) >= s.nextSweep {
 		s.evict()
 	}
-	return *tok, ticket, nil
+	return tok, ticket, nil
 }
 
 // evict drops the oldest finished or expired tokens until at most limit remain. When pending
-// tokens fill the store it cannot get there; it then waits for the store to grow by a quarter
-// of the limit before looking again, so each create pays O(1) on average.
+// tokens fill the store it cannot get there; either way it waits for the store to grow by a
+// quarter before looking again, so each create pays O(1) on average.
 func (s *store) evict() {
-	now := s.now()
+	now := s.now().UnixMilli()
 	excess := len(s.order) - s.limit
 	kept := s.order[:0]
 	for _, t := range s.order {
-		if excess > 0 && (t.Status != api.StatusPending || !now.Before(t.ExpiresAt)) {
-			delete(s.tokens, t.ID)
+		if excess > 0 && (t.status != api.StatusPending || now >= t.expiresAt) {
+			delete(s.tokens, t.id)
 			excess--
 			continue
 		}
@@ -111,7 +135,7 @@ func (s *store) evict() {
 	}
 	clear(s.order[len(kept):]) // let the evicted tokens go
 	s.order = kept
-	s.nextSweep = max(s.limit, len(s.order)) + max(1, s.limit/4)
+	s.nextSweep = max(s.limit, len(s.order)) + max(1, max(s.limit, len(s.order))/4)
 }
 
 // transition moves a pending token to status.
@@ -119,20 +143,18 @@ func (s *store) transition(id string, to api.Status) (Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tokens[id]
-	now := s.now().Truncate(time.Millisecond)
+	now := s.now().UnixMilli()
 	switch {
 	case !ok:
 		return Token{}, errUnknownToken
-	case t.Status != api.StatusPending:
+	case t.status != api.StatusPending:
 		return Token{}, errNotPending
-	case to == api.StatusAccepted && !now.Before(t.ExpiresAt):
+	case to == api.StatusAccepted && now >= t.expiresAt:
 		return Token{}, errExpired
 	}
-	t.Status = to
-	if now.After(t.CreatedAt) {
-		t.UpdatedAt = now
-	}
-	return *t, nil
+	t.status = to
+	t.updatedAt = max(now, t.createdAt)
+	return t.token(), nil
 }
 
 // all returns every token kept, oldest first.
@@ -141,7 +163,7 @@ func (s *store) all() []Token {
 	defer s.mu.Unlock()
 	out := make([]Token, len(s.order))
 	for i, t := range s.order {
-		out[i] = *t
+		out[i] = t.token()
 	}
 	return out
 }

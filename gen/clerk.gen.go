@@ -76,7 +76,8 @@ type CreateSignInTokenRequest struct {
 	ExpiresInSeconds *int `json:"expires_in_seconds,omitempty"`
 
 	// OrgID The ID of an organization to set as the user's active organization
-	// when they sign in with this token.
+	// when they sign in with this token. Organizations must be enabled on
+	// the instance, and the user must be a member of the organization.
 	//
 	// Example: org_2abcDEFghiJKLmnoPQRstuVWXyz
 	OrgID *string `json:"org_id,omitempty"`

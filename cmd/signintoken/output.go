@@ -14,7 +14,7 @@ import (
 // credentials is the one place the command reads a token's credentials: --json prints them
 // because the user asked for them, and text output prints the URL, the thing they came for.
 func credentials(tok *api.SignInToken) (token, url string) {
-	return tok.Token, tok.URL
+	return tok.Token.Reveal(), tok.URL.Reveal()
 }
 
 // tokenJSON is what --json prints: the sign-in token as Clerk describes it, timestamps in Unix

@@ -12,7 +12,7 @@ import (
 
 // newToken is the one place the tests set a token's credentials.
 func newToken(id, token, url string) *api.SignInToken {
-	return &api.SignInToken{ID: id, UserID: "user_1", Status: api.StatusPending, Token: token, URL: url}
+	return &api.SignInToken{ID: id, UserID: "user_1", Status: api.StatusPending, Token: api.NewSecret(token), URL: api.NewSecret(url)}
 }
 
 // TestPrintJSONKeepsTheURLAsItIs: people copy the URL out of --json; encoding/json would

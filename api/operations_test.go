@@ -58,10 +58,14 @@ func TestCreateReturnsTheToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := SignInToken{
-		ID: "sit_2abc", UserID: "user_2abc", Status: StatusPending, Token: testToken, URL: testURL,
+		ID: "sit_2abc", UserID: "user_2abc", Status: StatusPending, Token: NewSecret(testToken), URL: NewSecret(testURL),
 		CreatedAt: time.Date(2025, 11, 25, 21, 37, 31, 0, time.UTC),
 		UpdatedAt: time.Date(2025, 11, 25, 21, 37, 32, 500e6, time.UTC),
 	}
+	if tok.Token.Reveal() != testToken || tok.URL.Reveal() != testURL {
+		t.Fatalf("credentials = %q, %q", tok.Token.Reveal(), tok.URL.Reveal())
+	}
+	tok.Token, tok.URL, want.Token, want.URL = Secret{}, Secret{}, Secret{}, Secret{}
 	if *tok != want {
 		t.Fatalf("token = %#v (%s, %s), want %#v", *tok, tok.CreatedAt, tok.UpdatedAt, want)
 	}
@@ -81,6 +85,20 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		"sub-second expiry":    {CreateParams{UserID: "user_2abc", ExpiresIn: 999 * time.Millisecond}, "at least 1s"},
 		"fractional expiry":    {CreateParams{UserID: "user_2abc", ExpiresIn: 1500 * time.Millisecond}, "whole number of seconds"},
 		"nanosecond over 1min": {CreateParams{UserID: "user_2abc", ExpiresIn: time.Minute + 1}, "whole number of seconds"},
+		// Each of these would reach the wire differently from what was meant (U+FFFD in
+		// place of invalid UTF-8, so two ids name one user) or hide in a log or terminal.
+		"invalid UTF-8":          {CreateParams{UserID: "user_\xff2abc"}, "UserID is not valid UTF-8"},
+		"invalid UTF-8 in org":   {CreateParams{UserID: "user_2abc", OrganizationID: "org_\xc3"}, "OrganizationID is not valid UTF-8"},
+		"C1 control (NEL)":       {CreateParams{UserID: "user_2abc\u0085"}, "UserID contains"},
+		"C1 control (CSI)":       {CreateParams{UserID: "user_\u009b31m"}, "UserID contains"},
+		"no-break space":         {CreateParams{UserID: "user\u00a02abc"}, "UserID contains"},
+		"ideographic space":      {CreateParams{UserID: "user\u30002abc"}, "UserID contains"},
+		"line separator":         {CreateParams{UserID: "user\u20282abc"}, "UserID contains"},
+		"bidi override":          {CreateParams{UserID: "user_\u202ecba2"}, "UserID contains"},
+		"bidi isolate":           {CreateParams{UserID: "user_\u2066x"}, "UserID contains"},
+		"zero-width space":       {CreateParams{UserID: "user_\u200b2abc"}, "UserID contains"},
+		"byte order mark in org": {CreateParams{UserID: "user_2abc", OrganizationID: "\ufefforg_1"}, "OrganizationID contains"},
+		"overlong user":          {CreateParams{UserID: "user_" + strings.Repeat("a", 300)}, "at most 256"},
 	}
 	for name, tc := range creates {
 		tok, err := c.Create(ctx, tc.p)

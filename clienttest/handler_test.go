@@ -1,0 +1,222 @@
+package clienttest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/clienttest"
+)
+
+// rawPost sends body with the given Authorization header values (none when empty), as a
+// client in another language, or a broken one, would.
+func rawPost(t *testing.T, url string, body string, authorization ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range authorization {
+		req.Header.Add("Authorization", a)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp, readAll(t, resp)
+}
+
+func errorCode(t *testing.T, body string) string {
+	t.Helper()
+	var e struct {
+		Errors []struct{ Code string } `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || len(e.Errors) != 1 {
+		t.Fatalf("not Clerk's error body: %s", body)
+	}
+	return e.Errors[0].Code
+}
+
+func TestAuthorizationIsCheckedLikeClerk(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb) // reports the fake's own answers that break openapi.yaml too
+	key := s.SecretKey()
+	for name, tc := range map[string]struct {
+		headers []string
+		code    string
+	}{
+		"missing":            {nil, "authorization_header_format_invalid"},
+		"empty":              {[]string{""}, "authorization_header_format_invalid"},
+		"scheme only":        {[]string{"Bearer"}, "authorization_header_format_invalid"},
+		"scheme and a space": {[]string{"Bearer "}, "authorization_header_format_invalid"},
+		"no scheme":          {[]string{key}, "authorization_header_format_invalid"},
+		"basic":              {[]string{"Basic dXNlcjpwYXNz"}, "authorization_header_format_invalid"},
+		"garbage":            {[]string{"%%% garbage ~!@"}, "authorization_header_format_invalid"},
+		"two tokens":         {[]string{"Bearer " + key + " extra"}, "authorization_header_format_invalid"},
+		"two headers":        {[]string{"Bearer " + key, "Bearer " + key}, "authorization_header_format_invalid"},
+		"wrong key":          {[]string{"Bearer sk_test_other"}, "clerk_key_invalid"},
+		"key's prefix":       {[]string{"Bearer " + key[:len(key)-1]}, "clerk_key_invalid"},
+		"publishable key":    {[]string{"Bearer pk_test_abc"}, "clerk_key_invalid"},
+		"live key":           {[]string{"Bearer sk_live_abc"}, "clerk_key_invalid"},
+	} {
+		resp, body := rawPost(t, s.URL()+"/sign_in_tokens", `{"user_id":"user_2abc"}`, tc.headers...)
+		if resp.StatusCode != 401 || errorCode(t, body) != tc.code {
+			t.Errorf("%s: %d %s; want 401 %s", name, resp.StatusCode, body, tc.code)
+		}
+	}
+	if resp, _ := rawPost(t, s.URL()+"/sign_in_tokens", `{"user_id":"user_2abc"}`, "bearer "+key); resp.StatusCode != 200 {
+		t.Errorf("a lower-case scheme (RFC 9110: case-insensitive): %d", resp.StatusCode)
+	}
+	for _, r := range tb.Reports() {
+		if strings.Contains(r, "clienttest bug") {
+			t.Errorf("a 401 breaks openapi.yaml: %s", r)
+		}
+		if strings.Contains(r, key) {
+			t.Errorf("a report quotes the key: %s", r)
+		}
+	}
+	if n := len(s.Requests()); n != 1 {
+		t.Errorf("%d requests recorded; only the authenticated one may be", n)
+	}
+}
+
+func TestAuthenticationComesBeforeAnyQueuedFault(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations())
+	s.FailNext(1, 503, 0)
+	if resp, body := rawPost(t, s.URL()+"/sign_in_tokens", `{"user_id":"user_2abc"}`, "Bearer sk_test_wrong"); resp.StatusCode != 401 {
+		t.Fatalf("wrong key with a fault queued: %d %s; want 401, the fault left for the next request", resp.StatusCode, body)
+	}
+	var apiErr *api.Error
+	if _, err := s.Client(noRetries()).Create(context.Background(), api.CreateParams{UserID: "user_2abc"}); !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+		t.Fatalf("the queued fault was consumed by the refused request: %v", err)
+	}
+}
+
+func TestIntegersMustBeIntegersAndUserIDPresent(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations())
+	for _, tc := range []struct{ expiry, code, param string }{
+		{"1e3", "form_param_value_invalid", "expires_in_seconds"},
+		{"3.0", "form_param_value_invalid", "expires_in_seconds"},
+		{"1E3", "form_param_value_invalid", "expires_in_seconds"},
+		{"9223372036854775808", "form_param_value_invalid", "expires_in_seconds"},
+		{"-9223372036854775809", "form_param_value_invalid", "expires_in_seconds"},
+		{"99999999999999999999999", "form_param_value_invalid", "expires_in_seconds"},
+	} {
+		resp, body := rawPost(t, s.URL()+"/sign_in_tokens", `{"user_id":"user_2abc","expires_in_seconds":`+tc.expiry+`}`, "Bearer "+s.SecretKey())
+		if resp.StatusCode != 422 || errorCode(t, body) != tc.code || !strings.Contains(body, `"param_name":"`+tc.param+`"`) {
+			t.Errorf("expires_in_seconds %s: %d %s; want 422 %s for %s", tc.expiry, resp.StatusCode, body, tc.code, tc.param)
+		}
+	}
+	if len(s.Tokens()) != 0 {
+		t.Fatalf("%d tokens minted from invalid expiries", len(s.Tokens()))
+	}
+	// The largest integer is a valid expiry; the fake holds it at the longest it can represent.
+	resp, body := rawPost(t, s.URL()+"/sign_in_tokens", `{"user_id":"user_2abc","expires_in_seconds":9223372036854775807}`, "Bearer "+s.SecretKey())
+	if resp.StatusCode != 200 || !s.Tokens()[0].ExpiresAt.After(s.Tokens()[0].CreatedAt.Add(100*365*24*time.Hour)) {
+		t.Fatalf("expires_in_seconds 2^63-1: %d %s; want a token that is not expired at birth", resp.StatusCode, body)
+	}
+	resp, body = rawPost(t, s.URL()+"/sign_in_tokens", `{"user_id":""}`, "Bearer "+s.SecretKey())
+	if resp.StatusCode != 422 || errorCode(t, body) != "form_param_missing" || !strings.Contains(body, `"param_name":"user_id"`) {
+		t.Fatalf("empty user_id: %d %s; want 422 form_param_missing user_id", resp.StatusCode, body)
+	}
+	if len(s.Tokens()) != 1 {
+		t.Fatal("a token was minted for an empty user_id")
+	}
+}
+
+func TestADoubledV1SaysTheBaseURLAlreadyEndsInV1(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb)
+	resp, body := rawPost(t, s.URL()+"/v1/sign_in_tokens", `{"user_id":"user_2abc"}`, "Bearer "+s.SecretKey())
+	if resp.StatusCode != 404 || errorCode(t, body) != "resource_not_found" {
+		t.Fatalf("POST /v1/v1/sign_in_tokens: %d %s; want 404 as Clerk answers", resp.StatusCode, body)
+	}
+	r := tb.Reports()
+	if len(r) != 1 || !strings.Contains(r[0], "already ends in /v1") || !strings.Contains(r[0], "CLERK_API_URL="+s.Origin()) {
+		t.Fatalf("reports %q; want one saying the base URL already ends in /v1, with the origin to use", r)
+	}
+	if len(s.Tokens()) != 0 {
+		t.Fatal("a token was minted through /v1/v1")
+	}
+}
+
+func TestSecretKeysAreCheckedLocally(t *testing.T) {
+	for _, key := range []string{"sk_live_realKeyNeverInATest", "pk_test_abc", "sk_test_", "sk_test_a b", "sk_test_a\n", "sk_test_\x00x", "SK_TEST_abc"} {
+		if _, err := clienttest.NewHandler(clienttest.WithSecretKey(key)); err == nil {
+			t.Errorf("WithSecretKey(%q) accepted", key)
+		} else if strings.Contains(err.Error(), key) && key != "sk_test_" {
+			t.Errorf("the error quotes the key: %v", err)
+		}
+	}
+	if _, err := clienttest.NewHandler(clienttest.WithSecretKey("sk_test_fixedForCI")); err != nil {
+		t.Fatal(err)
+	}
+	for name, opt := range map[string]clienttest.Option{
+		"WithHistory(0)":    clienttest.WithHistory(0),
+		"WithTokenLimit(0)": clienttest.WithTokenLimit(0),
+		"WithLatency(-1s)":  clienttest.WithLatency(-time.Second),
+	} {
+		if _, err := clienttest.NewHandler(opt); err == nil || !strings.Contains(err.Error(), strings.Split(name, "(")[0]) {
+			t.Errorf("%s: %v; want an error naming the option", name, err)
+		}
+	}
+}
+
+func TestServerCloseClosesTheServer(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.WithLatency(time.Hour))
+	c := s.Client(noRetries())
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
+		waiting <- err
+	}()
+	// The request is recorded before it waits out the latency.
+	for deadline := time.Now().Add(10 * time.Second); len(s.Requests()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never arrived")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }() // returns once the waiting handler has, as httptest.Server.Close does
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return: a request waiting out the latency was not released")
+	}
+	select {
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a request waiting out the latency outlived Close")
+	}
+	s.Close() // again: nothing
+	if _, err := http.Get(s.Origin() + "/__clienttest/openapi.yaml"); err == nil {
+		t.Fatal("the server still answers after Close")
+	}
+}
+
+func TestTokensAreTheFakesOwnModel(t *testing.T) {
+	clock := newManualClock()
+	s := clienttest.NewServer(t, clienttest.WithClock(clock.Now))
+	tok, err := s.Client().Create(context.Background(), api.CreateParams{UserID: "user_2abc", OrganizationID: "org_2xyz", ExpiresIn: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	if _, err := s.Client().Revoke(context.Background(), tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Tokens()
+	want := clienttest.Token{ID: tok.ID, UserID: "user_2abc", OrganizationID: "org_2xyz", Status: api.StatusRevoked,
+		CreatedAt: newManualClock().Now(), UpdatedAt: clock.Now(), ExpiresAt: newManualClock().Now().Add(time.Hour)}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("Tokens() = %+v\nwant %+v", got, want)
+	}
+}

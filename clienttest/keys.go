@@ -1,0 +1,41 @@
+package clienttest
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"unicode"
+)
+
+// isTestKey reports whether key is a well-formed development secret key. The fake checks keys
+// itself: it needs no client to know what a key looks like.
+func isTestKey(key string) bool {
+	return strings.HasPrefix(key, "sk_test_") && len(key) > len("sk_test_") &&
+		!strings.ContainsFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+}
+
+// authenticate checks r's Authorization header as Clerk does before anything else: it must be
+// "Bearer <key>" (authorization_header_format_invalid otherwise), with the fake's key
+// (clerk_key_invalid otherwise). It returns the violation, or nil for the fake's key.
+func (h *Handler) authenticate(r *http.Request) *violation {
+	where := r.Method + " " + r.URL.Path
+	values := r.Header.Values("Authorization")
+	const scheme = "Bearer "
+	malformed := func(why string) *violation {
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: where + ": " + why}
+	}
+	switch {
+	case len(values) == 0:
+		return malformed("no Authorization header")
+	case len(values) > 1:
+		return malformed("more than one Authorization header")
+	case len(values[0]) <= len(scheme) || !strings.EqualFold(values[0][:len(scheme)], scheme) ||
+		strings.ContainsAny(values[0][len(scheme):], " \t"):
+		return malformed(`the Authorization header is not "Bearer <secret key>"`)
+	}
+	if subtle.ConstantTimeCompare([]byte(values[0][len(scheme):]), []byte(h.key)) != 1 {
+		return &violation{status: http.StatusUnauthorized, code: "clerk_key_invalid",
+			message: where + ": Authorization carries a secret key this fake does not accept (see SecretKey)"}
+	}
+	return nil
+}
