@@ -3,7 +3,6 @@ package bulk
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -173,24 +172,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// ParseLimit reads a server limit written as N/DURATION ("100/10s", "200/1s", "1000/10s"; a
-// bare unit such as "200/s" means one of it), for NewLimiter.
-func ParseLimit(s string) (n int, window time.Duration, err error) {
-	count, per, ok := strings.Cut(s, "/")
-	if ok {
-		n, err = strconv.Atoi(count)
-	}
-	if !ok || err != nil || n < 1 {
-		return 0, 0, invalid("rate %q: want N/DURATION with N at least 1, such as 100/10s", s)
-	}
-	if per != "" && (per[0] < '0' || per[0] > '9') {
-		per = "1" + per
-	}
-	window, err = time.ParseDuration(per)
-	if err != nil || window <= 0 {
-		return 0, 0, invalid("rate %q: %q is not a positive duration such as 10s or 1m", s, per)
-	}
-	return n, window, nil
 }

@@ -58,20 +58,3 @@ func TestLimiterForKey(t *testing.T) {
 		t.Errorf("live %v not above development %v", live.Limit(), dev.Limit())
 	}
 }
-
-func TestParseLimit(t *testing.T) {
-	for in, want := range map[string]struct {
-		n int
-		w time.Duration
-	}{"100/10s": {100, 10 * time.Second}, "200/1s": {200, time.Second}, "200/s": {200, time.Second}, "5/1m30s": {5, 90 * time.Second}} {
-		n, w, err := bulk.ParseLimit(in)
-		if err != nil || n != want.n || w != want.w {
-			t.Errorf("ParseLimit(%q) = %d, %v, %v", in, n, w, err)
-		}
-	}
-	for _, in := range []string{"", "100", "0/1s", "-1/1s", "x/1s", "100/", "100/0s", "100/-1s", "100/10"} {
-		if _, _, err := bulk.ParseLimit(in); err == nil {
-			t.Errorf("ParseLimit(%q) accepted", in)
-		}
-	}
-}

@@ -18,7 +18,8 @@ func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stder
 	in := fs.String("in", "", "users: CSV with a header naming user_id (optional org_id, expires_in_seconds), or JSON lines; - reads stdin")
 	out := fs.String("out", "", "output: one JSON line per minted token, with its URL and token (credentials); created 0600, appended to on resume")
 	journalPath := fs.String("journal", "", "the run's journal, for resuming (default: the output's name + .journal)")
-	rateFlag := fs.String("rate", "", "the server's rate limit, N/DURATION; the run stays a little under it (default: Clerk's for the key: 100/10s for sk_test_, 1000/10s for sk_live_)")
+	var limit rateLimit
+	fs.Var(&limit, "rate", "the server's rate limit, N/DURATION; the run stays a little under it (default: Clerk's for the key: 100/10s for sk_test_, 1000/10s for sk_live_)")
 	expires := fs.String("expires", "", "lifetime of tokens whose input line names none: a Go duration (90s, 1h) or days (7d); default 30d")
 	concurrency := fs.Int("concurrency", bulk.DefaultConcurrency, "requests in flight at most")
 	retryUnknown := fs.Bool("retry-unknown", false, "send again for users whose outcome is unknown (they may end up with two live tokens)")
@@ -38,9 +39,10 @@ func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stder
 		fmt.Fprintln(stderr, "signintoken bulk create: --out must be a file: a resumed run appends to it")
 		return exitUsage
 	}
-	opts, code := bulkOptions("bulk create", *rateFlag, *concurrency, getenv, stderr)
-	if code != exitOK {
-		return code
+	opts, err := bulkOptions(limit, *concurrency, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "signintoken bulk create: %v\n", err)
+		return exitUsage
 	}
 	if *expires != "" {
 		d, err := parseExpiry(*expires)
@@ -94,22 +96,17 @@ func readUsers(path string) ([]bulk.Input, error) {
 	return users, nil
 }
 
-// bulkOptions turns the flags both subcommands share into options.
-func bulkOptions(cmd, rateFlag string, concurrency int, getenv env, stderr io.Writer) ([]bulk.Option, int) {
+// bulkOptions turns the flags both subcommands share into options. --rate is the server's
+// limit, parsed as the fake's --rate-limit is; without it, Clerk's for the key's instance.
+func bulkOptions(limit rateLimit, concurrency int, getenv env) ([]bulk.Option, error) {
 	limiter := bulk.LimiterFor(getenv("CLERK_SECRET_KEY")) // reads the prefix only
-	if rateFlag != "" {
-		n, window, err := bulk.ParseLimit(rateFlag)
-		if err != nil {
-			fmt.Fprintf(stderr, "signintoken %s: --rate: %v\n", cmd, err)
-			return nil, exitUsage
-		}
-		limiter = bulk.NewLimiter(n, window)
+	if limit.n > 0 {
+		limiter = bulk.NewLimiter(limit.n, limit.window)
 	}
 	if concurrency < 1 {
-		fmt.Fprintf(stderr, "signintoken %s: --concurrency must be at least 1\n", cmd)
-		return nil, exitUsage
+		return nil, fmt.Errorf("--concurrency must be at least 1")
 	}
-	return []bulk.Option{bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency)}, exitOK
+	return []bulk.Option{bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency)}, nil
 }
 
 // bulkExit is the exit status of a finished (or stopped) run: 0 only when every user is done.

@@ -15,7 +15,8 @@ func runBulkRevoke(ctx context.Context, args []string, getenv env, stdout, stder
 	fs := newFlagSet("bulk revoke", stderr)
 	in := fs.String("in", "", "the output (or the journal) of a bulk create run")
 	journalPath := fs.String("journal", "", "this revoke run's journal, for resuming (default: --in + .revoke.journal)")
-	rateFlag := fs.String("rate", "", "the server's rate limit, N/DURATION (default: Clerk's for the key)")
+	var limit rateLimit
+	fs.Var(&limit, "rate", "the server's rate limit, N/DURATION (default: Clerk's for the key)")
 	concurrency := fs.Int("concurrency", bulk.DefaultConcurrency, "requests in flight at most")
 	baseURL := fs.String("base-url", "", "API base URL (default: $CLERK_API_URL, else "+api.DefaultBaseURL+")")
 	positional, err := parse(fs, args)
@@ -30,9 +31,10 @@ func runBulkRevoke(ctx context.Context, args []string, getenv env, stdout, stder
 		fmt.Fprintln(stderr, "signintoken bulk revoke: --in FILE is required: the output or journal of a bulk create run")
 		return exitUsage
 	}
-	opts, code := bulkOptions("bulk revoke", *rateFlag, *concurrency, getenv, stderr)
-	if code != exitOK {
-		return code
+	opts, err := bulkOptions(limit, *concurrency, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "signintoken bulk revoke: %v\n", err)
+		return exitUsage
 	}
 	minted, err := bulk.ReadMinted(*in)
 	if err != nil {
