@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -261,7 +262,7 @@ func TestBulkCreateAtTheRateLimit(t *testing.T) {
 // files: every user is in the output or listed unknown, and the unknown ones are exactly
 // those whose request was in flight (intent recorded, outcome not) at one of the kills.
 func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
-	const n, kills = 300, 6
+	const n, kills, concurrency = 300, 6, 8
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("seed %d", seed)
@@ -270,7 +271,7 @@ func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "links.jsonl")
 	bin := buildCommand(t)
 	run := func() *exec.Cmd {
-		cmd := exec.Command(bin, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s", "--concurrency", "8")
+		cmd := exec.Command(bin, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s", "--concurrency", strconv.Itoa(concurrency))
 		cmd.Env = fake.env()
 		return cmd
 	}
@@ -300,11 +301,15 @@ func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
 			t.Fatalf("kill %d: the run ended before it was killed (%v); make the test's user count larger\n%s", k+1, err, stderr.String())
 		}
 		done := outputUsers(t, out)
-		now := pendingIntents(t, out+".journal")
-		for u := range now {
+		before := len(inFlight)
+		for u := range pendingIntents(t, out+".journal") {
 			if _, ok := done[u]; !ok {
 				inFlight[u] = true
 			}
+		}
+		// Only what the workers held at the kill: at most one user each.
+		if held := len(inFlight) - before; held > concurrency {
+			t.Errorf("kill %d left %d users in flight, more than the %d workers", k+1, held, concurrency)
 		}
 		// What the fake minted and the output lacks was in flight, nothing else.
 		for u, toks := range fake.tokensPerUser() {
