@@ -151,6 +151,12 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 		tok, err := m.client.Create(reqCtx, params)
 		switch classifyCreate(err) {
 		case settled:
+			if tok.UserID != in.UserID {
+				// Its link would sign our user in as someone else: never hand it out. The token
+				// exists, so the user is unknown; the reason names it, for revoking by hand.
+				m.unknown(in.UserID, fmt.Sprintf("Clerk answered with token %s for another user; not written to the output", tok.ID))
+				return nil
+			}
 			expiresAt := tok.CreatedAt.Add(expiry)
 			if err := m.out.writeToken(tok, expiresAt); err != nil {
 				m.unknown(in.UserID, "minted, but the output could not be written")

@@ -3,7 +3,9 @@ package bulk_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -347,5 +349,35 @@ func TestProgressCounts(t *testing.T) {
 	}
 	if last.Rate <= 0 {
 		t.Fatalf("rate %v", last.Rate)
+	}
+}
+
+// TestTokenForAnotherUserIsNotHandedOut: a server that answers with a token for a different
+// user than asked (a bug, or a hostile proxy) must not get that link into the output, where
+// it would be sent to the wrong person.
+func TestTokenForAnotherUserIsNotHandedOut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"sign_in_token","id":"sit_other","user_id":"user_someone_else","status":"pending",`+
+			`"token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y","created_at":1700000000000,"updated_at":1700000000000}`)
+	}))
+	defer srv.Close()
+	c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := files(t)
+	rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 0 || !slices.Equal(rep.UnknownIDs, []string{"user_0000"}) {
+		t.Fatalf("report %+v", rep)
+	}
+	if out := readOutput(t, f.Output); len(out) != 0 {
+		t.Fatalf("the output holds a link for another user: %+v", out[0].UserID)
+	}
+	if j := readJournal(t, f.Output+".journal"); !strings.Contains(j[len(j)-1].Reason, "sit_other") {
+		t.Fatalf("the journal does not name the stray token: %+v", j[len(j)-1])
 	}
 }
