@@ -42,10 +42,15 @@ type appendLog struct {
 // else means someone else wrote to the file, and opening fails rather than guess.
 //
 // A file readable or writable by group or others is refused: it holds credentials or says who
-// got them, and silently tightening someone's file would hide that it was exposed.
+// got them, and silently tightening someone's file would hide that it was exposed. So is a file
+// another run has open (see lockFile): two runs on one journal would both mint for its users.
 func openLog(path string, each func(line int, raw []byte) error) (*appendLog, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, fileMode)
 	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil { // before reading: another run may be appending
+		f.Close()
 		return nil, err
 	}
 	l := &appendLog{f: f, path: path}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/clerkgen/signintokens/bulk"
 )
@@ -103,5 +105,39 @@ func TestReadMintedNeverKeepsCredentials(t *testing.T) {
 	_, err := bulk.ReadMinted(path)
 	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestTwoRunsOnOneJournalAreRefused: a second run started on the same files while the first
+// is still going (the command run twice by mistake) is refused before it sends anything.
+func TestTwoRunsOnOneJournalAreRefused(t *testing.T) {
+	fake := newFake(t)
+	fake.SetLatency(50 * time.Millisecond)
+	c := fake.client(t)
+	f := files(t)
+	started := make(chan struct{})
+	var once sync.Once
+	first := make(chan error, 1)
+	go func() {
+		_, err := bulk.Mint(context.Background(), c, users(20), f, fast(), bulk.WithConcurrency(2),
+			bulk.WithProgress(func(bulk.Progress) { once.Do(func() { close(started) }) }))
+		first <- err
+	}()
+	<-started
+	before := len(fake.Requests())
+	_, err := bulk.Mint(context.Background(), c, users(20), f, fast())
+	if err == nil || !strings.Contains(err.Error(), "in use by another run") {
+		t.Fatalf("second run: err = %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for u, n := range fake.tokensPerUser() {
+		if n != 1 {
+			t.Errorf("%s has %d tokens", u, n)
+		}
+	}
+	if len(fake.Requests()) != 20 || before > 20 {
+		t.Fatalf("%d requests for 20 users", len(fake.Requests()))
 	}
 }
