@@ -27,7 +27,9 @@
 // # Exactly once
 //
 // A run keeps two files, both created with mode 0600, only ever appended to, and fsynced
-// line by line (concurrent lines share one fsync). A file open to other users is refused.
+// line by line (concurrent lines share one fsync). A file open to other users is refused, and
+// so is a file another run holds: a run locks both (flock on Unix; the lock dies with the
+// process), so starting the same run twice cannot mint twice.
 //
 //   - The output (Files.Output): one JSON line per minted token, with user_id, id, url,
 //     token, expires_at (Unix ms) and status. It holds credentials: treat it like a password
@@ -45,7 +47,9 @@
 // Mint does not send for that user again, but lists the user in Report.UnknownIDs, run after
 // run, unless WithRetryUnknown. A user whose request Clerk certainly did not act on (a 4xx,
 // a connection never made) is listed in Report.Failures and sent again on resume. Duplicate
-// user ids in the input are minted once, for the first line. A torn last line, as SIGKILL or a
+// user ids in the input are minted once, for the first line. A token Clerk answers for another
+// user than the one asked for is never written to the output (its link would sign the wrong
+// person in): the user is listed unknown, and the journal names the token. A torn last line, as SIGKILL or a
 // power cut can leave, is cut off when the file is opened; an unreadable line elsewhere stops
 // the run rather than let it guess.
 //
