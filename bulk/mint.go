@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/clerkgen/signintokens/api"
@@ -40,6 +41,9 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 	}
 	if files.Journal == "" {
 		files.Journal = files.Output + ".journal"
+	}
+	if filepath.Clean(files.Journal) == filepath.Clean(files.Output) {
+		return nil, invalid("Mint: Files.Journal and Files.Output are the same file")
 	}
 	for i, in := range inputs {
 		if err := in.check(i); err != nil {

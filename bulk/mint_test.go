@@ -305,6 +305,16 @@ func TestMintRefusesBadInputBeforeSending(t *testing.T) {
 	}
 }
 
+// TestMintRefusesOneFileForBoth: the journal and the output cannot be the same file.
+func TestMintRefusesOneFileForBoth(t *testing.T) {
+	fake := newFake(t)
+	f := files(t)
+	f.Journal = f.Output
+	if _, err := bulk.Mint(context.Background(), fake.client(t), users(1), f, fast()); !errors.Is(err, api.ErrInvalidInput) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 // TestMintRefusesFilesOpenToOthers: an output others can read is not written to.
 func TestMintRefusesFilesOpenToOthers(t *testing.T) {
 	fake := newFake(t)
