@@ -20,29 +20,29 @@ const progressEvery = 5 * time.Second
 // progressPrinter shows a run's progress on stderr: a bar on a terminal, otherwise a plain
 // line now and then (a CI log or a file should not fill with redraws).
 type progressPrinter struct {
-	mu    sync.Mutex
-	w     io.Writer
-	verb  string
-	bar   *progressbar.ProgressBar // nil: plain lines
-	every time.Duration
-	last  time.Time
-	p     bulk.Progress
+	mu       sync.Mutex
+	w        io.Writer
+	verb     string
+	terminal bool                     // a bar; otherwise plain lines
+	bar      *progressbar.ProgressBar // the bar, once the first report came
+	desc     string                   // the bar's description, as last set (setting it redraws)
+	throttle time.Duration            // the bar's shortest time between redraws
+	every    time.Duration            // plain lines: the shortest time between them
+	last     time.Time
+	p        bulk.Progress
 }
 
 func newProgressPrinter(stderr io.Writer, verb string) *progressPrinter {
-	pp := &progressPrinter{w: stderr, verb: verb, every: progressEvery, last: time.Now()}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		pp.bar = progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription(verb),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("req"),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	return pp
+	return newProgress(stderr, verb, isTerminal(stderr))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(stderr io.Writer, verb string, terminal bool) *progressPrinter {
+	return &progressPrinter{w: stderr, verb: verb, terminal: terminal, throttle: 100 * time.Millisecond, every: progressEvery, last: time.Now()}
 }
 
 // update is the run's WithProgress callback.
@@ -50,10 +50,21 @@ func (pp *progressPrinter) update(p bulk.Progress) {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
 	pp.p = p
-	if pp.bar != nil {
-		pp.bar.ChangeMax(p.Total)
-		pp.bar.Describe(fmt.Sprintf("%s (%d failed, %d unknown, %d 429s)", pp.verb, p.Failed, p.Unknown, p.RateLimited))
-		_ = pp.bar.Set(p.Total - p.Remaining)
+	if pp.terminal {
+		if pp.bar == nil { // made at the first report, which knows the total
+			pp.bar = progressbar.NewOptions(p.Total,
+				progressbar.OptionSetWriter(pp.w),
+				progressbar.OptionSetDescription(pp.verb),
+				progressbar.OptionShowCount(),
+				progressbar.OptionThrottle(pp.throttle),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		if desc := fmt.Sprintf("%s (%d failed, %d unknown, %d 429s)", pp.verb, p.Failed, p.Unknown, p.RateLimited); desc != pp.desc {
+			pp.desc = desc
+			pp.bar.Describe(desc)
+		}
+		_ = pp.bar.Set(p.Total - p.Remaining) // redrawn at most once per throttle
 		return
 	}
 	if time.Since(pp.last) >= pp.every {
@@ -71,8 +82,10 @@ func (pp *progressPrinter) line(p bulk.Progress) {
 func (pp *progressPrinter) finish() {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
-	if pp.bar != nil {
-		_ = pp.bar.Finish()
+	if pp.terminal {
+		if pp.bar != nil {
+			_ = pp.bar.Finish()
+		}
 		return
 	}
 	pp.line(pp.p)

@@ -242,3 +242,26 @@ func TestBulkSummaryEscapesTheServersWords(t *testing.T) {
 		t.Fatalf("summary shows an error raw:\n%q", buf.String())
 	}
 }
+
+// TestProgressBar: on a terminal, the bar shows the settled count of the total and what went
+// wrong, and is cleared at the end so that the summary stands alone.
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	pp := newProgress(&buf, "minting", true)
+	pp.throttle = 0 // redraw on every report
+	pp.update(bulk.Progress{Total: 10, Remaining: 10})
+	pp.update(bulk.Progress{Total: 10, Done: 6, Failed: 1, Unknown: 1, Remaining: 2, RateLimited: 3})
+	drawn := buf.String()
+	drawn = drawn[strings.LastIndex(drawn, "\r"):]
+	if !strings.Contains(drawn, "8/10") || !strings.Contains(drawn, "1 failed, 1 unknown, 3 429s") {
+		t.Fatalf("bar:\n%q", drawn)
+	}
+	before := buf.Len()
+	pp.finish()
+	if cleared := buf.String()[before:]; !strings.Contains(cleared, "\r") || strings.Contains(cleared, "minting") {
+		t.Fatalf("the bar is not cleared at the end:\n%q", cleared)
+	}
+	if isTerminal(&buf) {
+		t.Fatal("a buffer is not a terminal")
+	}
+}
