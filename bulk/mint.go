@@ -149,10 +149,11 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 		expiry = m.cfg.expiry
 	}
 	params := api.CreateParams{UserID: in.UserID, OrganizationID: in.OrganizationID, ExpiresIn: expiry}
-	reqCtx, cancel := requestContext(ctx)
-	defer cancel()
 	for attempt := 1; ; attempt++ {
+		// Each attempt gets its own grace: a long pause after a 429 must not use it up.
+		reqCtx, cancel := requestContext(ctx)
 		tok, err := m.client.Create(reqCtx, params)
+		cancel()
 		switch classifyCreate(err) {
 		case settled:
 			if tok.UserID != in.UserID {

@@ -84,10 +84,11 @@ func (r *revoker) revoke(ctx context.Context, m Minted) error {
 	if err != nil {
 		return nil // not sent; a resume sends it (an intent alone is not an outcome here)
 	}
-	reqCtx, cancel := requestContext(ctx)
-	defer cancel()
 	for attempt := 1; ; attempt++ {
+		// Each attempt gets its own grace: a long pause after a 429 must not use it up.
+		reqCtx, cancel := requestContext(ctx)
 		_, err := r.client.Revoke(reqCtx, m.ID)
+		cancel()
 		switch classifyRevoke(err) {
 		case settled:
 			r.tally.done()
