@@ -36,7 +36,9 @@ func defaultConfig() config {
 
 // WithLimiter paces requests by l, shared by all workers of the run: NewLimiter for a known
 // server limit, LimiterFor for Clerk's limit for a key. Default: LimiterFor a development
-// key (100 requests per 10 s, less Headroom), which is safe on every instance.
+// key (100 requests per 10 s, less Headroom), which is safe on every instance. A 429 lowers
+// l's rate (l.SetLimit) for the rest of the run and after it: share l between runs (or
+// processes' worth of work on one instance) to keep what they learnt, or give each a new one.
 func WithLimiter(l *rate.Limiter) Option {
 	return func(c *config) { c.limiter = l }
 }
