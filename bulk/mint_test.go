@@ -250,13 +250,18 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 	}
 	f := files(t)
 	const concurrency = 8
+	limiter := bulk.NewLimiter(200, time.Second)
+	start := limiter.Limit()
 	rep, err := bulk.Mint(context.Background(), fake.client(t), users(300), f,
-		bulk.WithLimiter(bulk.NewLimiter(200, time.Second)), bulk.WithConcurrency(concurrency))
+		bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Done != 300 || rep.RateLimited != 1 {
 		t.Fatalf("report %+v", rep.Progress)
+	}
+	if got, want := limiter.Limit(), start*0.9; got != want {
+		t.Errorf("after one 429 the rate is %v, want %v (10%% lower)", got, want)
 	}
 	tooMany := fake.TooMany()
 	if len(tooMany) != 1 {
