@@ -22,7 +22,7 @@ GO_ACCEPTED     := spec/accepted-go-changes.txt
 # decoupled from a naming scheme): a new contract test must match it (its name contains one of these).
 CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
 
-.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release
+.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
@@ -162,3 +162,15 @@ record-release: check-generated
 	echo "$(VERSION)" > $(RELEASED)/VERSION
 	@for f in $(SPEC_ACCEPTED) $(GO_ACCEPTED); do sed -i.bak '/^[^#]/d' $$f && rm -f $$f.bak; done
 	@echo "recorded $(VERSION) in $(RELEASED)/. Commit, and tag $(VERSION)."
+
+## interop: Clerk's own SDKs against the built `signintoken fake` process — clerk-sdk-go
+## (interop/go, a module of its own) and @clerk/backend (interop/js: npm ci from the committed
+## lockfile, Node's test runner, through interop/with-fake.sh, the README's CI recipe) — and
+## the fake's memory targets, measured without -race.
+interop:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "interop: needs Node.js 20 and npm"; exit 1; }
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/signintoken" ./cmd/signintoken; \
+	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
+	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
+	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken
