@@ -238,12 +238,7 @@ func TestServerTextIsCleanedAndBounded(t *testing.T) {
 // TestErrorHeaderIsBounded: a caller's client accepts net/http's 10 MiB of response headers;
 // the *Error keeps a bounded part of them.
 func TestErrorHeaderIsBounded(t *testing.T) {
-	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		for i := range 2000 {
-			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("v", 500))
-		}
-		w.WriteHeader(500)
-	}, WithHTTPClient(&http.Client{}))
+	c, _, _ := setup(t, paddedHeaders(2000, 500), WithHTTPClient(&http.Client{}))
 	_, err := c.Revoke(context.Background(), "sit_1")
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {

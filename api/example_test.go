@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/clerkgen/signintokens/api"
@@ -127,4 +128,23 @@ func ExampleClient_Raw() {
 	}
 	fmt.Println(resp.StatusCode(), resp.HTTPResponse.Header.Get("Content-Type"), resp.JSON200.Status)
 	// Output: 200 application/json pending
+}
+
+func ExampleWithBaseURL() {
+	fake, baseURL, stop := fakeClerk()
+	defer stop()
+	origin := strings.TrimSuffix(baseURL, "/v1") // e.g. http://127.0.0.1:PORT, as CLERK_API_URL holds
+
+	// An origin and a URL ending in /v1 reach the same endpoints.
+	for _, u := range []string{origin, origin + "/v1"} {
+		c, err := api.NewClient(fake.SecretKey(), api.WithBaseURL(u))
+		if err != nil {
+			log.Fatal(err)
+		}
+		tok, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
+		fmt.Println(tok.Status, err)
+	}
+	// Output:
+	// pending <nil>
+	// pending <nil>
 }

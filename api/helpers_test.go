@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,6 +123,16 @@ func dropConnection(w http.ResponseWriter, r *http.Request) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err == nil {
 		conn.Close()
+	}
+}
+
+// paddedHeaders answers 500 with n headers of size bytes each.
+func paddedHeaders(n, size int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := range n {
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("v", size))
+		}
+		w.WriteHeader(500)
 	}
 }
 

@@ -111,8 +111,8 @@ func retryableStatus(code int) bool {
 }
 
 // decide is the retry rule, as a pure function of the operation and one attempt's failure.
-// err is the attempt's error (never a context error: a call whose context ended stops);
-// sent reports whether the request may have reached the server in full.
+// err is the attempt's error (the loop stops on its own once the context has ended); sent
+// reports whether the request may have reached the server in full.
 //
 // An attempt Clerk cannot have acted on is always repeated. One it may have acted on is
 // repeated only for an idempotent operation (Revoke): repeating Create would mint a second
@@ -159,15 +159,12 @@ func (c *Client) call(ctx context.Context, op operation, in input) (*SignInToken
 		if err == nil {
 			return tok, nil
 		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("signintokens: %s: %w", op, context.Cause(ctx))
-		}
 		if acted && isCannotRevoke(err) {
 			return nil, fmt.Errorf("signintokens: %s: an earlier attempt's response was lost, so that attempt may have revoked the token: %w", op, err)
 		}
 		v := decide(op, err, sent)
 		acted = acted || v.effect == mayHaveActed
-		if !v.retry || attempt >= c.retry.MaxAttempts {
+		if !v.retry || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
 			return nil, fmt.Errorf("signintokens: %s: %w", op, err)
 		}
 		wait, ok := c.nextWait(ctx, attempt, err)
@@ -198,6 +195,9 @@ func (c *Client) attempt(ctx context.Context, op operation, in input, n int) (to
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request",
 			slog.String("operation", op.String()), slog.Int("attempt", n),
 			slog.Duration("duration", time.Since(start)), slog.String("error", "transport"))
+		if ctx.Err() != nil {
+			err = context.Cause(ctx) // the transport's error says less: "context deadline exceeded" in some wrapping
+		}
 		return nil, !wire.notSent(err), err
 	}
 	tok, err = readResponse(resp, c.redact)

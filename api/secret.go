@@ -11,7 +11,8 @@ import (
 // read it, explicit and easy to find in a code review. The zero value is the empty secret.
 //
 // The value sits behind a pointer, so that even where fmt cannot call these methods (a Secret
-// in an unexported struct field, at any depth) it prints an address, never the value.
+// in an unexported struct field, at any depth) it prints an address, never the value. For
+// the same reason == compares two Secrets by identity; compare what Reveal returns instead.
 type Secret struct {
 	v *string
 }

@@ -263,12 +263,7 @@ func TestTransportErrorsDoNotQuoteTheKey(t *testing.T) {
 // TestTheDefaultClientBoundsResponseHeaders: net/http accepts 10 MiB of response headers by
 // default; the client's own transport stops at maxHeaderBytes.
 func TestTheDefaultClientBoundsResponseHeaders(t *testing.T) {
-	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		for i := range 200 {
-			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("v", 1000))
-		}
-		w.WriteHeader(500)
-	})
+	c, _, _ := setup(t, paddedHeaders(200, 1000))
 	_, err := c.Revoke(context.Background(), "sit_1")
 	var apiErr *Error
 	if err == nil || errors.As(err, &apiErr) || !strings.Contains(err.Error(), "exceeded") {

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 x/net/http2.Transport is deprecated, but a caller's client may still use it: it is tested on purpose.
+
 package h2test_test
 
 import (
@@ -14,8 +16,9 @@ import (
 
 const testKey = "sk_test_h2testSECRETKEY"
 
-// transports are the three ways a Create reaches the wire: the api package's own default
-// client, a caller's *http.Client, and the generated client behind Client.Raw.
+// transports are the ways a Create reaches the wire: the api package's own default client, a
+// caller's *http.Client (over net/http's bundled HTTP/2, or x/net/http2's Transport), and the
+// generated client behind Client.Raw.
 var transports = []struct {
 	name   string
 	client func(t *testing.T, srv *h2Server, maxAttempts int) createFunc
@@ -30,6 +33,11 @@ var transports = []struct {
 		}}
 		t.Cleanup(hc.CloseIdleConnections)
 		return facade(newClient(t, srv, n, api.WithHTTPClient(hc)))
+	}},
+	{"x/net/http2 Transport", func(t *testing.T, srv *h2Server, n int) createFunc {
+		tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: testPool}}
+		t.Cleanup(tr.CloseIdleConnections)
+		return facade(newClient(t, srv, n, api.WithHTTPClient(&http.Client{Transport: tr})))
 	}},
 	{"Raw", func(t *testing.T, srv *h2Server, n int) createFunc {
 		c := newClient(t, srv, n)
@@ -158,4 +166,12 @@ func TestHTTP2Succeeds(t *testing.T) {
 			}
 		})
 	}
+	t.Run("Revoke", func(t *testing.T) {
+		// Revoke's request carries an empty body of a type of its own, so that no transport
+		// can replay it; over HTTP/2 that is an empty DATA frame ending the stream.
+		srv := newH2Server(t, answer200)
+		if _, err := newClient(t, srv, 1).Revoke(context.Background(), "sit_1"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
