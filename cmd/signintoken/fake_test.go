@@ -154,7 +154,7 @@ func TestFakeExitsZeroWithoutViolations(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s", code, f.stderr)
 	}
-	if s := readSummary(t, path); s.Requests != 2 || s.Violations != 0 || len(s.Listed) != 0 {
+	if s := readSummary(t, path); s.Requests != 2 || s.Total != 0 || len(s.Violations) != 0 {
 		t.Fatalf("summary %+v, want 2 requests and no violations", s)
 	}
 	if !strings.Contains(f.stderr.String(), "signintoken fake: 2 requests, 0 contract violations") {
@@ -170,7 +170,7 @@ func TestFakeExitsThreeOnAViolationWithASummary(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s", code, exitViolations, f.stderr)
 	}
 	s := readSummary(t, path)
-	if s.Violations != 1 || len(s.Listed) != 1 || !strings.Contains(s.Listed[0], "expires_in_seconds") {
+	if s.Total != 1 || len(s.Violations) != 1 || !strings.Contains(s.Violations[0].Message, "expires_in_seconds") {
 		t.Fatalf("summary %+v, want the one violation naming expires_in_seconds", s)
 	}
 	data, _ := os.ReadFile(path)
@@ -239,8 +239,8 @@ func TestViolationLogIsBounded(t *testing.T) {
 		v.add(fmt.Sprintf("violation %d", i))
 	}
 	s := v.summary(1000)
-	if s.Violations != 1000 || len(s.Listed) != maxListedViolations || s.Listed[0] != "violation 0" {
-		t.Fatalf("count %d, listed %d (first %q); want 1000 counted, the first %d listed", s.Violations, len(s.Listed), s.Listed[0], maxListedViolations)
+	if s.Total != 1000 || len(s.Violations) != maxListedViolations || s.Violations[0].Message != "violation 0" {
+		t.Fatalf("count %d, listed %d (first %q); want 1000 counted, the first %d listed", s.Total, len(s.Violations), s.Violations[0].Message, maxListedViolations)
 	}
 	var out strings.Builder
 	s.writeText(&out)
@@ -335,7 +335,7 @@ func TestFakeResetClearsTheViolations(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d after a reset, want 0\n%s", code, f.stderr)
 	}
-	if s := readSummary(t, path); s.Violations != 0 {
+	if s := readSummary(t, path); s.Total != 0 {
 		t.Fatalf("summary %+v after a reset", s)
 	}
 }
