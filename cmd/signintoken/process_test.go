@@ -225,20 +225,9 @@ func TestGoRunFakeStopsWithItsParent(t *testing.T) {
 
 // childrenOf lists the processes whose parent is pid.
 func childrenOf(pid int) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
+	return processesWhere(func(stat, _ []byte) bool {
 		// pid (comm) state ppid …; comm may hold spaces, so read after its closing paren.
 		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			if child, err := strconv.Atoi(e.Name()); err == nil {
-				out = append(out, child)
-			}
-		}
-	}
-	return out
+		return len(fields) > 1 && fields[1] == strconv.Itoa(pid)
+	})
 }

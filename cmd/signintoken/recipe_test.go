@@ -92,6 +92,11 @@ func assertNothingLeft(t *testing.T, bin, origin string) {
 
 // processesOf lists the live processes running bin (zombies have no command line).
 func processesOf(bin string) []int {
+	return processesWhere(func(_, cmdline []byte) bool { return bytes.HasPrefix(cmdline, []byte(bin+"\x00")) })
+}
+
+// processesWhere lists the processes whose /proc stat and cmdline match.
+func processesWhere(match func(stat, cmdline []byte) bool) []int {
 	var pids []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -99,8 +104,9 @@ func processesOf(bin string) []int {
 		if err != nil {
 			continue
 		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && bytes.HasPrefix(cmdline, []byte(bin+"\x00")) {
+		stat, err1 := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		cmdline, err2 := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err1 == nil && err2 == nil && match(stat, cmdline) {
 			pids = append(pids, pid)
 		}
 	}
