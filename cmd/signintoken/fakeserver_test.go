@@ -148,7 +148,7 @@ func TestConnectionCap(t *testing.T) {
 			t.Fatalf("a connection within the cap: %v", err)
 		}
 	}
-	third := dial(t, addr) // the kernel completes the handshake; the server must not accept it
+	third := dial(t, addr)                                   // the kernel completes the handshake; the server must not accept it
 	if err := get(third, 300*time.Millisecond); err == nil { // not served in 300 ms: not accepted
 		t.Fatal("a third connection was served with a cap of 2")
 	}

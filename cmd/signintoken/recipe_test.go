@@ -150,7 +150,7 @@ func TestRecipeFailsOnAViolation(t *testing.T) {
 	client := `hostport=${CLERK_API_URL#http://}
 exec 5<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
 printf 'POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' >&5
-cat <&5 >/dev/null`
+cat <&5 >/dev/null || true # the answer (a 401) is not what this test is about`
 	code, out := runRecipe(t, dir, nil, client)
 	if code != exitViolations || !strings.Contains(out, "1 contract violation\n  - ") || !strings.Contains(out, "no Authorization header") {
 		t.Fatalf("recipe exited %d, want %d with the violation listed:\n%s", code, exitViolations, out)
