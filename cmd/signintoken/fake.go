@@ -108,7 +108,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 			return exitError
 		}
 	}
-	if ff.failOnViolation && sum.Violations > 0 {
+	if ff.failOnViolation && sum.Total > 0 {
 		return exitViolations
 	}
 	return exitOK

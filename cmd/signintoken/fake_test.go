@@ -154,7 +154,7 @@ func TestFakeExitsZeroWithoutViolations(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s", code, f.stderr)
 	}
-	if s := readSummary(t, path); s.Requests != 2 || s.Violations != 0 || len(s.Listed) != 0 {
+	if s := readSummary(t, path); s.Requests != 2 || s.Total != 0 || len(s.Violations) != 0 {
 		t.Fatalf("summary %+v, want 2 requests and no violations", s)
 	}
 	if !strings.Contains(f.stderr.String(), "signintoken fake: 2 requests, 0 contract violations") {
@@ -170,7 +170,7 @@ func TestFakeExitsThreeOnAViolationWithASummary(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s", code, exitViolations, f.stderr)
 	}
 	s := readSummary(t, path)
-	if s.Violations != 1 || len(s.Listed) != 1 || !strings.Contains(s.Listed[0], "expires_in_seconds") {
+	if s.Total != 1 || len(s.Violations) != 1 || !strings.Contains(s.Violations[0].Message, "expires_in_seconds") {
 		t.Fatalf("summary %+v, want the one violation naming expires_in_seconds", s)
 	}
 	data, _ := os.ReadFile(path)
@@ -239,8 +239,8 @@ func TestViolationLogIsBounded(t *testing.T) {
 		v.add(fmt.Sprintf("violation %d", i))
 	}
 	s := v.summary(1000)
-	if s.Violations != 1000 || len(s.Listed) != maxListedViolations || s.Listed[0] != "violation 0" {
-		t.Fatalf("count %d, listed %d (first %q); want 1000 counted, the first %d listed", s.Violations, len(s.Listed), s.Listed[0], maxListedViolations)
+	if s.Total != 1000 || len(s.Violations) != maxListedViolations || s.Violations[0].Message != "violation 0" {
+		t.Fatalf("count %d, listed %d (first %q); want 1000 counted, the first %d listed", s.Total, len(s.Violations), s.Violations[0].Message, maxListedViolations)
 	}
 	var out strings.Builder
 	s.writeText(&out)
@@ -335,7 +335,42 @@ func TestFakeResetClearsTheViolations(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d after a reset, want 0\n%s", code, f.stderr)
 	}
-	if s := readSummary(t, path); s.Violations != 0 {
+	if s := readSummary(t, path); s.Total != 0 {
 		t.Fatalf("summary %+v after a reset", s)
+	}
+}
+
+// Each of these is refused before the fake listens. The context is already cancelled, so a
+// check that lets the command through makes it start and stop at once, exit 0, and fail here.
+func TestFakeUsageErrorsExitTwo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, tc := range map[string]struct {
+		args []string
+		says string
+	}{
+		"live key":        {[]string{"--key", "sk_live_SECRETISH"}, "a live sk_live_ key never belongs in a fake"},
+		"publishable key": {[]string{"--key", "pk_test_SECRETISH"}, "--key: clienttest: WithSecretKey: want a development key"},
+		"key with space":  {[]string{"--key", "sk_test_SECRETISH x"}, "--key: clienttest: WithSecretKey: want a development key"},
+		"port alone":      {[]string{"--addr", "8080"}, `--addr: "8080" is not host:port`},
+		"named port":      {[]string{"--addr", "127.0.0.1:http"}, `port "http"`},
+		"port too big":    {[]string{"--addr", "127.0.0.1:70000"}, `port "70000"`},
+		"no users":        {[]string{"--users", " , "}, "--users: no user ids"},
+		"rate limit":      {[]string{"--rate-limit", "100"}, "N/DURATION"},
+		"max conns":       {[]string{"--max-conns", "0"}, "--max-conns: want at least 1"},
+		"history":         {[]string{"--history", "0"}, "--history: want at least 1"},
+		"token limit":     {[]string{"--token-limit", "-1"}, "--token-limit: want at least 1"},
+		"summary dir":     {[]string{"--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut syncBuffer
+			code := run(ctx, append([]string{"fake", "--addr", "127.0.0.1:0"}, tc.args...), func(string) string { return "" }, &out, &errOut)
+			if code != exitUsage || !strings.Contains(errOut.String(), tc.says) {
+				t.Fatalf("exit %d, stderr %q; want 2 saying %q", code, errOut.String(), tc.says)
+			}
+			if strings.Contains(errOut.String(), "SECRETISH") || out.String() != "" {
+				t.Fatalf("printed the key, or the lines of a fake that started: %q %q", out.String(), errOut.String())
+			}
+		})
 	}
 }

@@ -36,7 +36,7 @@ func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code
 	fs.StringVar(&ff.addr, "addr", "127.0.0.1:8080", "host:port to listen on (port 0: any free port)")
 	fs.StringVar(&ff.key, "key", "", "the sk_test_… key the fake accepts (a fake's, never a real one); default: random")
 	users := fs.String("users", "", "comma-separated user ids that exist; default: every user exists")
-	fs.Var(&ff.rateLimit, "rate-limit", "answer 429 with Retry-After past N authenticated requests per DURATION, as Clerk does (e.g. 100/10s for a development instance, 1000/10s for production); default: off")
+	fs.Var(&ff.rateLimit, "rate-limit", "`N/DURATION`: past N authenticated requests per DURATION, answer 429 with Retry-After, as Clerk does: 100/10s for a development instance, 1000/10s for production; default: off")
 	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the violation summary as JSON to this file")
 	fs.BoolVar(&ff.failOnViolation, "fail-on-violation", true, "exit 3 at shutdown when any contract violation occurred")
 	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections served at once; more wait to be accepted")

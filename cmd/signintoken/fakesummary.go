@@ -41,7 +41,11 @@ func (v *violationLog) reset() {
 func (v *violationLog) summary(requests int64) fakeSummary {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return fakeSummary{Requests: requests, Violations: v.count, Listed: append([]string{}, v.listed...)}
+	listed := make([]listedViolation, len(v.listed))
+	for i, msg := range v.listed {
+		listed[i] = listedViolation{Message: msg}
+	}
+	return fakeSummary{Requests: requests, Total: v.count, Violations: listed}
 }
 
 // requestCounter counts the requests served.
@@ -50,20 +54,25 @@ type requestCounter struct{ n atomic.Int64 }
 func (c *requestCounter) add()        { c.n.Add(1) }
 func (c *requestCounter) load() int64 { return c.n.Load() }
 
-// fakeSummary is what fake reports at exit, on stderr and (--summary-json) as JSON. Each
-// violation says where and what was wrong, never a value sent (no key, token or body).
+// fakeSummary is what fake reports at exit, on stderr and (--summary-json) as JSON shaped as
+// the control API's GET /__clienttest/violations, plus the requests served. Each violation
+// says where and what was wrong, never a value sent (no key, token or body).
 type fakeSummary struct {
-	Requests   int64    `json:"requests"`
-	Violations int      `json:"violations"`
-	Listed     []string `json:"listed"` // the first maxListedViolations, in order
+	Requests   int64             `json:"requests"`   // every request served, control API included
+	Total      int               `json:"total"`      // violations since the start or the last reset
+	Violations []listedViolation `json:"violations"` // the first maxListedViolations of them, in order
+}
+
+type listedViolation struct {
+	Message string `json:"message"`
 }
 
 func (s fakeSummary) writeText(w io.Writer) {
-	fmt.Fprintf(w, "signintoken fake: %s, %s\n", count(s.Requests, "request"), count(int64(s.Violations), "contract violation"))
-	for _, msg := range s.Listed {
-		fmt.Fprintf(w, "  - %s\n", msg)
+	fmt.Fprintf(w, "signintoken fake: %s, %s\n", count(s.Requests, "request"), count(int64(s.Total), "contract violation"))
+	for _, v := range s.Violations {
+		fmt.Fprintf(w, "  - %s\n", v.Message)
 	}
-	if more := s.Violations - len(s.Listed); more > 0 {
+	if more := s.Total - len(s.Violations); more > 0 {
 		fmt.Fprintf(w, "  … and %d more\n", more)
 	}
 }

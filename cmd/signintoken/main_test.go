@@ -165,18 +165,6 @@ func TestUsageAndInvalidInputExitTwo(t *testing.T) {
 		"http to the public":  {map[string]string{"CLERK_SECRET_KEY": "sk_test_SECRETISH"}, []string{"create", "--user", "u", "--base-url", "http://api.clerk.com/v1"}, "https"},
 		"fake stray arg":      {nil, []string{"fake", "now"}, "unexpected argument"},
 		"fake bad key":        {nil, []string{"fake", "--key", "sk_live_"}, "--key"},
-		"fake live key":       {nil, []string{"fake", "--key", "sk_live_SECRETISH"}, "a live sk_live_ key never belongs in a fake"},
-		"fake publishable":    {nil, []string{"fake", "--key", "pk_test_SECRETISH"}, "--key: clienttest: WithSecretKey: want a development key"},
-		"fake key with space": {nil, []string{"fake", "--key", "sk_test_SECRETISH x"}, "--key: clienttest: WithSecretKey: want a development key"},
-		"fake port alone":     {nil, []string{"fake", "--addr", "8080"}, `--addr: "8080" is not host:port`},
-		"fake bad port":       {nil, []string{"fake", "--addr", "127.0.0.1:http"}, `port "http"`},
-		"fake port too big":   {nil, []string{"fake", "--addr", "127.0.0.1:70000"}, `port "70000"`},
-		"fake no users":       {nil, []string{"fake", "--users", " , "}, "--users: no user ids"},
-		"fake rate limit":     {nil, []string{"fake", "--rate-limit", "100"}, "N/DURATION"},
-		"fake max conns":      {nil, []string{"fake", "--max-conns", "0"}, "--max-conns: want at least 1"},
-		"fake history":        {nil, []string{"fake", "--history", "0"}, "--history: want at least 1"},
-		"fake token limit":    {nil, []string{"fake", "--token-limit", "-1"}, "--token-limit: want at least 1"},
-		"fake summary dir":    {nil, []string{"fake", "--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, errOut := signintoken(t, tc.env, tc.args...)

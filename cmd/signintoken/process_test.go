@@ -2,16 +2,13 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -180,65 +177,4 @@ func TestUnwritableStdoutAsAProcess(t *testing.T) {
 			})
 		}
 	}
-}
-
-// TestGoRunFakeStopsWithItsParent: `go run ./cmd/signintoken fake &` then `kill $!` stops go
-// run, not the server it started; --exit-with-parent makes the server follow.
-func TestGoRunFakeStopsWithItsParent(t *testing.T) {
-	needLinuxAndBash(t)
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command")
-	}
-	cmd := exec.Command(gobin, "run", ".", "fake", "--addr", "127.0.0.1:0", "--exit-with-parent")
-	cmd.Env = withoutClerk(os.Environ())
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	origin := readPrintedLines(stdout)["CLERK_API_URL"]
-	if origin == "" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("the fake printed no CLERK_API_URL")
-	}
-	server := childrenOf(cmd.Process.Pid) // the binary go run built and started
-	defer func() {
-		for _, pid := range server {
-			syscall.Kill(pid, syscall.SIGKILL) // if the test failed, leave nothing behind
-		}
-	}()
-	cmd.Process.Signal(syscall.SIGTERM) // to go run, as `kill $!` would
-	cmd.Wait()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", strings.TrimPrefix(origin, "http://"), time.Second)
-		if err != nil {
-			return // nothing listens any more
-		}
-		c.Close()
-	}
-	t.Fatalf("the server go run started still listens at %s", origin)
-}
-
-// childrenOf lists the processes whose parent is pid.
-func childrenOf(pid int) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid …; comm may hold spaces, so read after its closing paren.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			if child, err := strconv.Atoi(e.Name()); err == nil {
-				out = append(out, child)
-			}
-		}
-	}
-	return out
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -92,6 +94,11 @@ func assertNothingLeft(t *testing.T, bin, origin string) {
 
 // processesOf lists the live processes running bin (zombies have no command line).
 func processesOf(bin string) []int {
+	return processesWhere(func(_, cmdline []byte) bool { return bytes.HasPrefix(cmdline, []byte(bin+"\x00")) })
+}
+
+// processesWhere lists the processes whose /proc stat and cmdline match.
+func processesWhere(match func(stat, cmdline []byte) bool) []int {
 	var pids []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -99,8 +106,9 @@ func processesOf(bin string) []int {
 		if err != nil {
 			continue
 		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && bytes.HasPrefix(cmdline, []byte(bin+"\x00")) {
+		stat, err1 := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		cmdline, err2 := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err1 == nil && err2 == nil && match(stat, cmdline) {
 			pids = append(pids, pid)
 		}
 	}
@@ -142,7 +150,7 @@ func TestRecipeFailsOnAViolation(t *testing.T) {
 	client := `hostport=${CLERK_API_URL#http://}
 exec 5<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
 printf 'POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' >&5
-cat <&5 >/dev/null`
+cat <&5 >/dev/null || true # the answer (a 401) is not what this test is about`
 	code, out := runRecipe(t, dir, nil, client)
 	if code != exitViolations || !strings.Contains(out, "1 contract violation\n  - ") || !strings.Contains(out, "no Authorization header") {
 		t.Fatalf("recipe exited %d, want %d with the violation listed:\n%s", code, exitViolations, out)
@@ -195,4 +203,54 @@ func TestREADMEShowsTheRecipe(t *testing.T) {
 	if !bytes.Contains(readme, []byte("```bash\n"+string(script)+"```\n")) {
 		t.Fatal("README.md does not show interop/with-fake.sh as it is, in a ```bash block")
 	}
+}
+
+// TestGoRunFakeStopsWithItsParent: `go run ./cmd/signintoken fake &` then `kill $!` stops go
+// run, not the server it started; --exit-with-parent makes the server follow.
+func TestGoRunFakeStopsWithItsParent(t *testing.T) {
+	needLinuxAndBash(t)
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("needs the go command")
+	}
+	cmd := exec.Command(gobin, "run", ".", "fake", "--addr", "127.0.0.1:0", "--exit-with-parent")
+	cmd.Env = withoutClerk(os.Environ())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	origin := readPrintedLines(stdout)["CLERK_API_URL"]
+	if origin == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the fake printed no CLERK_API_URL")
+	}
+	server := childrenOf(cmd.Process.Pid) // the binary go run built and started
+	defer func() {
+		for _, pid := range server {
+			syscall.Kill(pid, syscall.SIGKILL) // if the test failed, leave nothing behind
+		}
+	}()
+	cmd.Process.Signal(syscall.SIGTERM) // to go run, as `kill $!` would
+	cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(origin, "http://"), time.Second)
+		if err != nil {
+			return // nothing listens any more
+		}
+		c.Close()
+	}
+	t.Fatalf("the server go run started still listens at %s", origin)
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	return processesWhere(func(stat, _ []byte) bool {
+		// pid (comm) state ppid …; comm may hold spaces, so read after its closing paren.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		return len(fields) > 1 && fields[1] == strconv.Itoa(pid)
+	})
 }

@@ -122,28 +122,30 @@ func (f *fake) stop(t *testing.T) {
 			return
 		}
 		var sum struct {
-			Violations int      `json:"violations"`
-			Listed     []string `json:"listed"`
+			Total      int `json:"total"`
+			Violations []struct {
+				Message string `json:"message"`
+			} `json:"violations"`
 		}
 		if err := json.Unmarshal(data, &sum); err != nil {
 			t.Errorf("summary: %v\n%s", err, data)
 			return
 		}
 		unexpected := 0
-		for _, v := range sum.Listed {
-			if !f.isExpected(v) {
+		for _, v := range sum.Violations {
+			if !f.isExpected(v.Message) {
 				unexpected++
-				t.Errorf("unexpected contract violation: %s", v)
+				t.Errorf("unexpected contract violation: %s", v.Message)
 			}
 		}
 		code := f.cmd.ProcessState.ExitCode()
 		switch {
-		case sum.Violations != len(sum.Listed):
-			t.Errorf("the summary lists %d of %d violations", len(sum.Listed), sum.Violations)
-		case sum.Violations == 0 && code != 0:
+		case sum.Total != len(sum.Violations):
+			t.Errorf("the summary lists %d of %d violations", len(sum.Violations), sum.Total)
+		case sum.Total == 0 && code != 0:
 			t.Errorf("the fake exited %d with no violation:\n%s", code, f.stderr)
-		case sum.Violations > 0 && code != 3:
-			t.Errorf("the fake exited %d after %d violations, want 3 (--fail-on-violation is the default)", code, sum.Violations)
+		case sum.Total > 0 && code != 3:
+			t.Errorf("the fake exited %d after %d violations, want 3 (--fail-on-violation is the default)", code, sum.Total)
 		}
 		if unexpected > 0 {
 			t.Logf("fake's stderr:\n%s", f.stderr)

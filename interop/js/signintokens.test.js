@@ -106,6 +106,17 @@ test('a queued 429 reaches the SDK with Retry-After', async () => {
   await clerk.signInTokens.createSignInToken({ userId: 'user_2interop', expiresInSeconds: 60 });
 });
 
+// The mistake this fake used to invite: apiUrl ending in /v1, to which the SDK adds its own.
+// The request fails, and the fake says why; the test checks that, then resets.
+test('an apiUrl ending in /v1 is diagnosed', async () => {
+  const doubled = createClerkClient({ secretKey: CLERK_SECRET_KEY, apiUrl: `${CLERK_API_URL}/v1` });
+  await rejectsWith(doubled.signInTokens.createSignInToken({ userId: 'user_2interop', expiresInSeconds: 60 }), 404);
+  const { violations } = await control('GET', 'violations');
+  assert.equal(violations.length, 1, JSON.stringify(violations));
+  assert.match(violations[0].message, /\/v1 twice.*CLERK_API_URL=http:\/\/127\.0\.0\.1:\d+, without \/v1/);
+  await control('POST', 'reset');
+});
+
 // Last: a wrong key is a violation the fake reports, as it should; this test provokes it on
 // purpose, checks it is the only one, and then clears it so the fake exits 0.
 test('a bad key is 401', async () => {
