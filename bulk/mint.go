@@ -54,9 +54,13 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 	// The journal says what was asked and answered; the output is where minted tokens are
 	// written first, so a crash between the two leaves the output ahead, never behind.
 	state := map[string]string{} // user id → last journal event about it
+	var journalMinted []Minted
 	j, err := openJournal(files.Journal, opCreate, func(e event) error {
 		if e.Event != evHeader && e.UserID != "" {
 			state[e.UserID] = e.Event
+		}
+		if e.Event == evMinted {
+			journalMinted = append(journalMinted, Minted{UserID: e.UserID, ID: e.ID})
 		}
 		return nil
 	})
@@ -69,6 +73,9 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 		return nil, err
 	}
 	defer out.close()
+	if err := outputHolds(files, written, journalMinted); err != nil {
+		return nil, err
+	}
 	for _, m := range written {
 		state[m.UserID] = evMinted
 	}
@@ -103,6 +110,29 @@ func Mint(ctx context.Context, c *api.Client, inputs []Input, files Files, opts 
 	final := m.tally.finish()
 	report := &Report{Progress: final, Duplicates: duplicates, Failures: m.tally.failures, UnknownIDs: m.tally.unknown}
 	return report, runErr
+}
+
+// outputHolds checks that the output holds every token the journal records as minted. The
+// output is written (and fsynced) before the journal's outcome, so it can only be behind when
+// it was deleted, cut by hand or swapped for another run's: resuming would then count those
+// users as done while their links are nowhere.
+func outputHolds(files Files, written, journalMinted []Minted) error {
+	has := make(map[Minted]bool, len(written))
+	for _, m := range written {
+		has[m] = true
+	}
+	var missing []Minted
+	for _, m := range journalMinted {
+		if !has[m] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("bulk: %s does not hold %d of the %d tokens its journal %s records as minted (first: %s for %s): "+
+		"the output was deleted, edited, or is another run's; restore it, or give a new output and journal to start a new run",
+		files.Output, len(missing), len(journalMinted), files.Journal, missing[0].ID, missing[0].UserID)
 }
 
 func (in Input) check(i int) error {
