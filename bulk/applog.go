@@ -27,8 +27,12 @@ type appendLog struct {
 	f    *os.File
 	path string
 
-	mu      sync.Mutex // serialises writes; guards written
+	mu      sync.Mutex // serialises writes; guards written and broken
 	written uint64
+	// broken is the first write or fsync error. A failed write can leave part of a line
+	// behind, and a failed fsync can drop lines already written: any line appended after
+	// either would follow a torn one, where a resume refuses to read on, so none is.
+	broken error
 
 	syncMu sync.Mutex // one fsync at a time; guards synced
 	synced uint64
@@ -169,12 +173,21 @@ func (l *appendLog) append(v any) error {
 	}
 	b = append(b, '\n')
 	l.mu.Lock()
+	if l.broken != nil {
+		err := l.broken
+		l.mu.Unlock()
+		return err
+	}
 	_, err = l.f.Write(b) // O_APPEND: one write, one line
+	if err != nil {
+		l.broken = fmt.Errorf("write %s: %w", l.path, err)
+		err = l.broken
+	}
 	l.written++
 	seq := l.written
 	l.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("write %s: %w", l.path, err)
+		return err
 	}
 	return l.syncThrough(seq)
 }
@@ -188,10 +201,19 @@ func (l *appendLog) syncThrough(seq uint64) error {
 		return nil
 	}
 	l.mu.Lock()
-	upto := l.written
+	upto, broken := l.written, l.broken
 	l.mu.Unlock()
+	if broken != nil {
+		return broken // what the failed write left is not durable, whatever fsync says
+	}
 	if err := l.f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", l.path, err)
+		err = fmt.Errorf("sync %s: %w", l.path, err)
+		l.mu.Lock()
+		if l.broken == nil {
+			l.broken = err
+		}
+		l.mu.Unlock()
+		return err
 	}
 	l.synced = upto
 	return nil
