@@ -17,7 +17,7 @@
 // otherwise, which is also the default. At most WithConcurrency requests are in flight.
 //
 // A 429 pauses the whole run, not one worker: no request starts until the answer's
-// Retry-After (1 s if it names none) has passed, and the run's rate drops by 10% (to no less
+// Retry-After (1 s if it names none, a minute at most) has passed, and the run's rate drops by 10% (to no less
 // than a tenth of the start), since a 429 despite the limiter means something else spends the
 // same limit. The request is then sent again: a 429 says Clerk did nothing. To see 429s at all,
 // the client must not sleep on them itself: give it ClientRetryPolicy, which returns a 429 at

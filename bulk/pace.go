@@ -61,6 +61,10 @@ func ClientRetryPolicy() api.RetryPolicy {
 const (
 	// defaultPause is how long every worker waits after a 429 that names no Retry-After.
 	defaultPause = time.Second
+	// maxPause caps a Retry-After. Clerk's window is 10 s, so a longer one is not its limit
+	// speaking (a proxy, a broken server), and a run must not sit silent for a day on it;
+	// a server that keeps answering 429 fails the user after maxRateLimited tries instead.
+	maxPause = time.Minute
 	// slowdown is what a 429 multiplies the run's rate by, down to minRateShare of the start:
 	// a 429 despite the limiter means someone else shares the instance's limit.
 	slowdown     = 0.9
@@ -142,12 +146,13 @@ func (p *pacer) waitPause(ctx context.Context) error {
 	}
 }
 
-// backOff pauses the whole run after a 429, for the server's Retry-After (or defaultPause),
-// and lowers the rate for the rest of it.
+// backOff pauses the whole run after a 429, for the server's Retry-After (or defaultPause;
+// at most maxPause), and lowers the rate for the rest of it.
 func (p *pacer) backOff(retryAfter time.Duration) {
 	if retryAfter <= 0 {
 		retryAfter = defaultPause
 	}
+	retryAfter = min(retryAfter, maxPause)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rateLimited++
