@@ -30,13 +30,16 @@ type Input struct {
 // Every line is checked before anything is returned, and an error names the line and the
 // field, never a value that could be a credential. Blank lines are skipped.
 func ReadInputs(r io.Reader) ([]Input, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReader(&lineLimit{r: r})
 	skipped := 0 // blank lines before the first, so that line numbers stay the file's
 	for {
 		b, err := br.Peek(1)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, invalid("the input is empty: want a CSV header naming user_id, or JSON lines")
+			}
+			if errors.Is(err, errLineTooLong) {
+				return nil, invalid("line %d: %v", skipped+1, err)
 			}
 			return nil, err
 		}
@@ -56,6 +59,32 @@ func ReadInputs(r io.Reader) ([]Input, error) {
 		}
 		return readCSV(br, skipped)
 	}
+}
+
+// errLineTooLong is what a line longer than maxLine gets: no valid line is over a few hundred
+// bytes, and encoding/csv would read one of any length whole into memory.
+var errLineTooLong = fmt.Errorf("longer than %d bytes: not a list of users", maxLine)
+
+// lineLimit reads r, failing with errLineTooLong once a line runs past maxLine bytes.
+type lineLimit struct {
+	r   io.Reader
+	run int // bytes since the last newline
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if first := bytes.IndexByte(p[:n], '\n'); first >= 0 {
+		if l.run+first > maxLine { // the line this read ends
+			return 0, errLineTooLong
+		}
+		l.run = n - 1 - bytes.LastIndexByte(p[:n], '\n') // lines between are bounded by len(p)
+	} else {
+		l.run += n
+	}
+	if l.run > maxLine {
+		return 0, errLineTooLong
+	}
+	return n, err
 }
 
 // invalid is an input error: it wraps api.ErrInvalidInput, so callers branch on one sentinel.
@@ -136,7 +165,9 @@ func readJSONLines(r io.Reader, skipped int) ([]Input, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	var out []Input
-	for line := skipped + 1; sc.Scan(); line++ {
+	line := skipped
+	for sc.Scan() {
+		line++
 		raw := bytes.TrimSpace(sc.Bytes())
 		if len(raw) == 0 {
 			continue
@@ -172,7 +203,9 @@ func readJSONLines(r io.Reader, skipped int) ([]Input, error) {
 		}
 		out = append(out, in)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, errLineTooLong) || errors.Is(err, bufio.ErrTooLong) {
+		return nil, invalid("line %d: %v", line+1, errLineTooLong)
+	} else if err != nil {
 		return nil, invalid("JSON lines: %v", err)
 	}
 	if len(out) == 0 {

@@ -2,6 +2,7 @@ package bulk_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,44 @@ func TestReadInputsErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), secret) {
 				t.Fatalf("the error quotes the input: %v", err)
+			}
+		})
+	}
+}
+
+// endless is a line that never ends: a file of one huge line, or /dev/zero given as --in.
+type endless struct {
+	b    byte
+	read int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.read >= 64<<20 { // ends, so that a broken reader fails the test rather than hang it
+		return 0, io.EOF
+	}
+	for i := range p {
+		p[i] = e.b
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestReadInputsBoundsALine: no valid line is longer than a few hundred bytes, so a huge one
+// (in CSV, in JSON lines, or blanks before the first) is refused once it passes a megabyte,
+// rather than read whole into memory.
+func TestReadInputsBoundsALine(t *testing.T) {
+	for name, prefix := range map[string]string{"csv header": "", "csv record": "user_id\n", "json lines": "{\"user_id\":\"user_a\"}\n", "blanks": " "} {
+		t.Run(name, func(t *testing.T) {
+			body := &endless{b: 'a'}
+			if name == "blanks" {
+				body.b = ' '
+			}
+			_, err := bulk.ReadInputs(io.MultiReader(strings.NewReader(prefix), body))
+			if !errors.Is(err, api.ErrInvalidInput) || !strings.Contains(err.Error(), "longer than") {
+				t.Fatalf("err = %v", err)
+			}
+			if body.read > 4<<20 {
+				t.Fatalf("read %d MiB of one line before refusing it", body.read>>20)
 			}
 		})
 	}
