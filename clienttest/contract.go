@@ -1,6 +1,8 @@
 package clienttest
 
 import (
+	"github.com/clerkgen/signintokens/internal/safepath"
+
 	"bytes"
 	"context"
 	"errors"
@@ -110,7 +112,7 @@ func (c *contract) route(r *http.Request) (*openapi3filter.RequestValidationInpu
 	route, params, err := c.router.FindRoute(routed)
 	if err != nil {
 		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
-			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, r.URL.Path, err)}
+			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, safepath.Of(r.URL.Path), err)}
 	}
 	return &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}, nil
 }

@@ -1,6 +1,8 @@
 package clienttest
 
 import (
+	"github.com/clerkgen/signintokens/internal/safepath"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -181,11 +183,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/v1/v1/"):
 		v = &violation{status: http.StatusNotFound, code: "resource_not_found", message: fmt.Sprintf(
 			"%s %s: the path has /v1 twice: the base URL already ends in /v1 and the client adds its own "+
-				"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", r.Method, r.URL.Path, origin(r))}
+				"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", r.Method, safepath.Of(r.URL.Path), origin(r))}
 		in = nil
 	case readErr != nil:
 		v = &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid",
-			message: fmt.Sprintf("%s %s: request body unreadable or over %d bytes", r.Method, r.URL.Path, maxAPIRequestBody)}
+			message: fmt.Sprintf("%s %s: request body unreadable or over %d bytes", r.Method, safepath.Of(r.URL.Path), maxAPIRequestBody)}
 	case v == nil:
 		v = h.contract.validate(r, in, body)
 	}

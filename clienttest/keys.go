@@ -1,6 +1,8 @@
 package clienttest
 
 import (
+	"github.com/clerkgen/signintokens/internal/safepath"
+
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -18,7 +20,7 @@ func isTestKey(key string) bool {
 // "Bearer <key>" (authorization_header_format_invalid otherwise), with the fake's key
 // (clerk_key_invalid otherwise). It returns the violation, or nil for the fake's key.
 func (h *Handler) authenticate(r *http.Request) *violation {
-	where := r.Method + " " + r.URL.Path
+	where := r.Method + " " + safepath.Of(r.URL.Path)
 	values := r.Header.Values("Authorization")
 	const scheme = "Bearer "
 	malformed := func(why string) *violation {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/clerkgen/signintokens/internal/safepath"
+
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +128,7 @@ func observe(log *slog.Logger, count *requestCounter, violations *violationLog, 
 		if r.Method == http.MethodPost && r.URL.Path == "/__clienttest/reset" && rec.status == http.StatusNoContent {
 			violations.reset()
 		}
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		log.Info("request", "method", r.Method, "path", safepath.Of(r.URL.Path), "status", rec.status, "duration", time.Since(start))
 	})
 }
 

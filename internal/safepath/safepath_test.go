@@ -1,0 +1,18 @@
+package safepath
+
+import "testing"
+
+func TestOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"/v1/sign_in_tokens/sit_2abcDEF123/revoke":                                                  "/v1/sign_in_tokens/sit_2abcDEF123/revoke",
+		"/__clienttest/openapi.yaml":                                                                "/__clienttest/openapi.yaml",
+		"/v1/sign_in_tokens/eyJhbGciOiJIUzI1NiJ9.e30.sig/x":                                         "/v1/sign_in_tokens/…/x", // a JWT has no place in a path
+		"/v1/sign_in_tokens/" + string(make([]byte, 65)):                                            "/v1/sign_in_tokens/…",
+		"/v1/sign_in_tokens/" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "/v1/sign_in_tokens/…",
+		"/v1/users/a b": "/v1/users/…",
+	} {
+		if got := Of(in); got != want {
+			t.Errorf("Of(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
