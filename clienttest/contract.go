@@ -1,8 +1,6 @@
 package clienttest
 
 import (
-	"github.com/clerkgen/signintokens/internal/safepath"
-
 	"bytes"
 	"context"
 	"errors"
@@ -19,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	signintokens "github.com/clerkgen/signintokens"
+	"github.com/clerkgen/signintokens/internal/safepath"
 )
 
 // contract is the embedded openapi.yaml, parsed and routed once per process: every server and

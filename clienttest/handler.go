@@ -1,8 +1,6 @@
 package clienttest
 
 import (
-	"github.com/clerkgen/signintokens/internal/safepath"
-
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/internal/safepath"
 )
 
 // maxAPIRequestBody bounds what the fake reads of an API request's body: a sign-in-token

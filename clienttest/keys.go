@@ -1,12 +1,12 @@
 package clienttest
 
 import (
-	"github.com/clerkgen/signintokens/internal/safepath"
-
 	"crypto/subtle"
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/clerkgen/signintokens/internal/safepath"
 )
 
 // isTestKey reports whether key is a well-formed development secret key. The fake checks keys

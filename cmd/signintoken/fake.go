@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/clerkgen/signintokens/internal/safepath"
-
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clerkgen/signintokens/clienttest"
+	"github.com/clerkgen/signintokens/internal/safepath"
 )
 
 const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users user_a,user_b] [--rate-limit 100/10s] [--summary-json FILE] [--fail-on-violation=true] [--max-conns 128] [--history N] [--token-limit N] [--exit-with-parent]"
