@@ -1,9 +1,14 @@
 package bulk_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/clerkgen/signintokens/bulk"
@@ -54,5 +59,40 @@ func TestOutputBehindJournalIsRefused(t *testing.T) {
 				t.Fatal("requests sent despite an output behind its journal")
 			}
 		})
+	}
+}
+
+// TestIntentIsOnDiskBeforeTheRequest: when Clerk receives a Create, the journal on disk
+// already names that user's intent, so a crash at any later moment leaves the user unknown
+// rather than minted with no record. Checked on the server, as each request arrives.
+func TestIntentIsOnDiskBeforeTheRequest(t *testing.T) {
+	fake := newFake(t)
+	f := files(t)
+	journal := f.Output + ".journal"
+	var mu sync.Mutex
+	var missing []string
+	fake.intercept = func(n int, r *http.Request) int {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var req struct {
+			UserID string `json:"user_id"`
+		}
+		json.Unmarshal(body, &req)
+		data, _ := os.ReadFile(journal)
+		if !strings.Contains(string(data), `{"event":"intent","user_id":"`+req.UserID+`"`) {
+			mu.Lock()
+			missing = append(missing, req.UserID)
+			mu.Unlock()
+		}
+		return 0
+	}
+	if _, err := bulk.Mint(context.Background(), fake.client(t), users(40), f, fast(), bulk.WithConcurrency(4)); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.Tokens()) != 40 || len(missing) > 0 {
+		t.Fatalf("%d tokens; requests that arrived before their intent was in the journal: %v", len(fake.Tokens()), missing)
 	}
 }
