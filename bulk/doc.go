@@ -73,6 +73,8 @@
 //
 // ReadMinted reads the token ids a run minted from its output or its journal; Revoke revokes
 // them with the same pacing, keeping a journal of its own, so it resumes too. Tokens already
-// accepted or revoked count as done (Progress.NotPending). Users listed as unknown have no
+// accepted or revoked count as done (Progress.NotPending); so do tokens Clerk does not know
+// (404), but a resume asks about those again: a key of another instance gets a 404 for every
+// token. Users listed as unknown have no
 // token id on record: their tokens, if any, expire on their own.
 package bulk

@@ -18,7 +18,10 @@ const (
 	evFailed  = "failed"      // Clerk certainly did not act: safe to send again
 	evUnknown = "unknown"     // create: Clerk may have minted a token that this run never saw
 	evRevoked = "revoked"     // revoke: the token is revoked
-	evGone    = "not_pending" // revoke: already accepted, revoked or unknown to Clerk: nothing to do
+	evGone    = "not_pending" // revoke: already accepted or revoked: nothing to do
+	// revoke: Clerk knows no such token. Nothing to do in this run, but asked again on resume:
+	// a key of another instance gets a 404 for every token, and must not close the journal.
+	evNotFound = "not_found"
 )
 
 // Operations a journal can belong to.

@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/clerkgen/signintokens/api"
@@ -11,7 +12,8 @@ import (
 // journal) through c, with the same pacing as Mint and a journal of its own at journalPath,
 // so that it resumes where it stopped. Tokens that are no longer pending (accepted, revoked
 // already, or unknown to Clerk) count as done: there is nothing left to revoke. Revoking is
-// safe to repeat, so a request whose answer was lost is simply sent again on resume.
+// safe to repeat, so a request whose answer was lost is simply sent again on resume, and so
+// is one Clerk answered 404: that is also what a key of another instance gets for every token.
 //
 // Users that Mint listed as unknown have no token id on record and cannot be revoked here.
 func Revoke(ctx context.Context, c *api.Client, minted []Minted, journalPath string, opts ...Option) (*Report, error) {
@@ -95,7 +97,11 @@ func (r *revoker) revoke(ctx context.Context, m Minted) error {
 			return r.journal.record(event{Event: evRevoked, UserID: m.UserID, ID: m.ID})
 		case notPending:
 			r.tally.notPending()
-			return r.journal.record(event{Event: evGone, UserID: m.UserID, ID: m.ID, Reason: err.Error()})
+			ev := evGone
+			if errors.Is(err, api.ErrNotFound) {
+				ev = evNotFound
+			}
+			return r.journal.record(event{Event: ev, UserID: m.UserID, ID: m.ID, Reason: err.Error()})
 		case rateLimited:
 			r.pacer.backOff(retryAfter(err))
 			if attempt < maxRateLimited {

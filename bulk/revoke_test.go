@@ -113,3 +113,28 @@ func TestJournalsAreNotInterchangeable(t *testing.T) {
 		t.Fatalf("%d pending after a refused run", n)
 	}
 }
+
+// TestRevokeWithAnotherInstancesKeyIsNotFinal: Clerk answers 404 for every token to a key of
+// another instance (the development key given by mistake for a production run). Such a run
+// must not close the journal on those tokens: the same run with the right key revokes them.
+func TestRevokeWithAnotherInstancesKeyIsNotFinal(t *testing.T) {
+	fake := newFake(t)
+	f := mintRun(t, fake, 10)
+	minted, err := bulk.ReadMinted(f.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(t.TempDir(), "revoke.journal")
+	other := newFake(t)
+	rep, err := bulk.Revoke(context.Background(), other.client(t), minted, journal, fast())
+	if err != nil || rep.NotPending != 10 {
+		t.Fatalf("with the other instance's key: %v %+v", err, rep)
+	}
+	rep, err = bulk.Revoke(context.Background(), fake.client(t), minted, journal, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(fake); n != 0 || rep.Skipped != 0 {
+		t.Fatalf("with the right key: %d tokens still pending; report %+v", n, rep.Progress)
+	}
+}
