@@ -17,12 +17,13 @@
 // otherwise, which is also the default. At most WithConcurrency requests are in flight.
 //
 // A 429 pauses the whole run, not one worker: no request starts until the answer's
-// Retry-After (1 s if it names none, a minute at most) has passed, and the run's rate drops by 10% (to no less
-// than a tenth of the start), since a 429 despite the limiter means something else spends the
-// same limit. The request is then sent again: a 429 says Clerk did nothing. To see 429s at all,
-// the client must not sleep on them itself: give it ClientRetryPolicy, which returns a 429 at
-// once and still retries connections that failed before the request was written. With the
-// api package's default policy a 429 holds up only the worker that got it.
+// Retry-After (1 s if it names none, a minute at most) has passed, and the run's rate drops
+// by 10% (to no less than a tenth of the start), since a 429 despite the limiter means
+// something else spends the same limit. The request is then sent again: a 429 says Clerk did
+// nothing. To see 429s at all, the client must not sleep on them itself: give it
+// ClientRetryPolicy, which returns a 429 at once and still retries connections that failed
+// before the request was written. With the api package's default policy a 429 holds up only
+// the worker that got it.
 //
 // # Exactly once
 //
@@ -75,6 +76,6 @@
 // them with the same pacing, keeping a journal of its own, so it resumes too. Tokens already
 // accepted or revoked count as done (Progress.NotPending); so do tokens Clerk does not know
 // (404), but a resume asks about those again: a key of another instance gets a 404 for every
-// token. Users listed as unknown have no
-// token id on record: their tokens, if any, expire on their own.
+// token. Users listed as unknown have no token id on record: their tokens, if any, expire on
+// their own.
 package bulk
