@@ -186,6 +186,12 @@ func (m *minter) mint(ctx context.Context, in Input) error {
 		cancel()
 		switch classifyCreate(err) {
 		case settled:
+			if !usable(tok) {
+				// A dead link in the output would count the user done while a live token
+				// exists; an id that is not one could not be revoked. Not quoted: it is no id.
+				m.unknown(in.UserID, "Clerk answered 200 without a usable token (an id, a token and a url); not written to the output")
+				return nil
+			}
 			if tok.UserID != in.UserID {
 				// Its link would sign our user in as someone else: never hand it out. The token
 				// exists, so the user is unknown; the reason names it, for revoking by hand.

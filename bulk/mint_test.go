@@ -396,3 +396,38 @@ func TestTokenForAnotherUserIsNotHandedOut(t *testing.T) {
 		t.Fatalf("the journal does not name the stray token: %+v", j[len(j)-1])
 	}
 }
+
+// TestUnusableTokenIsNotHandedOut: a 200 whose token has no token or url (a proxy that
+// strips them, a broken server) or an id that is not an id would put a dead link in the
+// output and count the user done, while a live token exists; an id with a newline would also
+// make the run impossible to undo. The user is unknown instead, and nothing is written.
+func TestUnusableTokenIsNotHandedOut(t *testing.T) {
+	for name, fields := range map[string]string{
+		"no token or url": `"id":"sit_1"`,
+		"no url":          `"id":"sit_1","token":"eyJ.x.y"`,
+		"id not an id":    `"id":"sit_1\n{}","token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y"`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"object":"sign_in_token",`+fields+`,"user_id":"user_0000","status":"pending","created_at":1700000000000,"updated_at":1700000000000}`)
+			}))
+			defer srv.Close()
+			c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := files(t)
+			rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Done != 0 || !slices.Equal(rep.UnknownIDs, []string{"user_0000"}) {
+				t.Fatalf("report %+v", rep)
+			}
+			if out := readOutput(t, f.Output); len(out) != 0 {
+				t.Fatalf("the output holds an unusable token for %s", out[0].UserID)
+			}
+		})
+	}
+}
