@@ -53,6 +53,15 @@ func openLog(path string, each func(line int, raw []byte) error) (*appendLog, er
 	if err != nil {
 		return nil, err
 	}
+	// A pipe (--out /dev/stdout) or a device cannot be read back on resume, and reading a pipe
+	// this process holds open for writing would block for ever.
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s is not a regular file: a run reads its output and journal back on resume", path)
+	}
 	if err := lockFile(f); err != nil { // before reading: another run may be appending
 		f.Close()
 		return nil, err
