@@ -191,7 +191,7 @@ func keptHeader(h http.Header, redact func(string) string) http.Header {
 	out := make(http.Header, min(len(h), 32))
 	size := 0
 	for name, values := range h {
-		if droppedHeaders[name] {
+		if droppedHeaders[name] || redact(name) != name { // a name too: a header name can be the key, case-changed
 			continue
 		}
 		for _, v := range values {
@@ -204,6 +204,43 @@ func keptHeader(h http.Header, redact func(string) string) http.Header {
 		}
 	}
 	return out
+}
+
+// redactFold replaces every copy of key in s with [REDACTED], in any letter case: a proxy or
+// server may echo it lower-cased, and net/http canonicalizes a header name's case. key is
+// ASCII (checkSecretKey), so comparing bytes with ASCII letters folded finds every copy.
+func redactFold(s, key string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(key) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(key)], key) {
+			b.WriteString(s[last:i])
+			b.WriteString(redacted)
+			last = i + len(key)
+			i = last - 1
+		}
+	}
+	if last == 0 {
+		return s // the common case: nothing to do, nothing allocated
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanText makes a server's string safe to show: invalid UTF-8, control characters

@@ -31,7 +31,7 @@ func readResponse(resp *http.Response, redact func(string) string) (*SignInToken
 	}
 	if raw.Object != gen.SignInTokenObjectSignInToken || raw.ID == "" {
 		return nil, fmt.Errorf("%w: %d response is not a sign-in token (object %q, id empty: %t)",
-			ErrInvalidResponse, resp.StatusCode, raw.Object, raw.ID == "")
+			ErrInvalidResponse, resp.StatusCode, cleanText(redact(string(raw.Object)), maxCodeLen), raw.ID == "")
 	}
 	return fromGen(raw), nil
 }
