@@ -28,7 +28,7 @@ const maxAPIRequestBody = 64 << 10
 type Handler struct {
 	contract        *contract
 	store           *store
-	key             string
+	key             api.Secret   // so that no fmt verb or log handler that walks a Handler prints it
 	report          func(string) // nil: violations are only listed
 	allowViolations bool
 	limiter         *rateLimiter // nil: no rate limit
@@ -62,7 +62,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 	h := &Handler{
 		contract:        mustContract(),
 		store:           newStore(cfg.users, cfg.tokenLimit, cfg.now),
-		key:             cfg.secretKey,
+		key:             api.NewSecret(cfg.secretKey),
 		report:          cfg.onViolation,
 		allowViolations: cfg.allowViolations,
 		limiter:         newRateLimiter(cfg.rateLimit, cfg.rateWindow),
@@ -78,7 +78,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 }
 
 // SecretKey returns the sk_test_… key the fake accepts.
-func (h *Handler) SecretKey() string { return h.key }
+func (h *Handler) SecretKey() string { return h.key.Reveal() }
 
 // Accept is the user signing in with the token: pending → accepted. It fails for an unknown,
 // expired or no longer pending token.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -218,5 +220,26 @@ func TestTokensAreTheFakesOwnModel(t *testing.T) {
 		CreatedAt: newManualClock().Now(), UpdatedAt: clock.Now(), ExpiresAt: newManualClock().Now().Add(time.Hour)}
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("Tokens() = %+v\nwant %+v", got, want)
+	}
+}
+
+// TestTheFakePrintsWithoutItsKey: the fake's key (which a test may set to its real
+// development key, to share one environment) is not in any rendering of the fake itself, as
+// a test that logs its fixtures would make one.
+func TestTheFakePrintsWithoutItsKey(t *testing.T) {
+	const key = "sk_test_fakeKEYthatMustNotPrint"
+	s := clienttest.NewServer(t, clienttest.WithSecretKey(key))
+	var out strings.Builder
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", s.Handler)
+		fmt.Fprintf(&out, verb+"\n", s)
+	}
+	slog.New(slog.NewTextHandler(&out, nil)).Info("fake", "handler", s.Handler, "server", s)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("fake", "handler", s.Handler, "server", s)
+	if strings.Contains(out.String(), "fakeKEY") {
+		t.Errorf("a rendering of the fake carries its key:\n%s", out.String())
+	}
+	if s.SecretKey() != key {
+		t.Errorf("SecretKey() = %q", s.SecretKey())
 	}
 }
