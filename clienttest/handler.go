@@ -168,7 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIRequestBody))
-	h.requests.add(recordOf(r, body))
+	h.requests.add(recordOf(r, body, h.scrub))
 	if !h.delay(r.Context()) {
 		return // the caller gave up; nobody is listening
 	}
@@ -242,7 +242,7 @@ func writeRaw(w http.ResponseWriter, status int, header http.Header, payload []b
 // violate lists msg and reports it. A caller's violation is not reported under
 // AllowContractViolations; a fault of the fake's own always is.
 func (h *Handler) violate(msg string, ours bool) {
-	msg = truncate(msg)
+	msg = truncate(h.scrub(msg))
 	h.violations.add(msg)
 	if h.report != nil && (ours || !h.allowViolations) {
 		h.report(msg)
