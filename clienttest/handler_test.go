@@ -1,11 +1,13 @@
 package clienttest_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -241,5 +243,33 @@ func TestTheFakePrintsWithoutItsKey(t *testing.T) {
 	}
 	if s.SecretKey() != key {
 		t.Errorf("SecretKey() = %q", s.SecretKey())
+	}
+}
+
+// TestServerCloseClosesAConnectionStillSending: a client stuck sending its body (a broken
+// client, or one the test abandoned) keeps its handler reading; Close closes that connection
+// too instead of waiting for the client forever, as httptest.Server.Close alone would.
+func TestServerCloseClosesAConnectionStillSending(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations()) // the body Close cuts short is one
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.Origin(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: fake\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n{", s.SecretKey())
+	// The server says 100 Continue once the handler starts reading the body: it is now waiting
+	// for the other 999 bytes, which never come.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "100") {
+		t.Fatalf("read %q, %v; want 100 Continue", status, err)
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waits for a client that never finishes its request")
 	}
 }
