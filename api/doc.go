@@ -50,8 +50,10 @@
 //		// the token was accepted or revoked already
 //	}
 //
-// A 2xx whose body is not a sign-in token is [ErrInvalidResponse]. Every response body is
-// read up to 1 MiB and no further; one declared larger is not read at all. A 3xx is an
+// A 2xx whose body is not a sign-in token, or that answers Create without the token and URL,
+// is [ErrInvalidResponse] (Create's error then warns that the token may exist all the same).
+// Every response body is read up to 1 MiB and no further; one declared larger is not read at
+// all. A 3xx is an
 // *Error too: no redirect is ever followed, whatever [*http.Client] the client uses. On any
 // error the token returned is nil.
 //

@@ -30,8 +30,9 @@ var (
 	// ErrRateLimited is matched by an *Error with status 429, returned when the client did not
 	// (or no longer could) wait.
 	ErrRateLimited = errors.New("rate limited")
-	// ErrInvalidResponse is returned when a 2xx response is not a sign-in token, or its body
-	// is over the 1 MiB bound. For Create the token may have been minted all the same.
+	// ErrInvalidResponse is returned when a 2xx response is not a sign-in token (for Create,
+	// one with its token and URL), or its body is over the 1 MiB bound. For Create the token
+	// may have been minted all the same.
 	ErrInvalidResponse = errors.New("invalid response")
 )
 
