@@ -30,7 +30,8 @@
 //   - a secret key that is not sk_test_… or sk_live_… in printable ASCII;
 //   - a base URL that is not https (or plain http to a loopback host), that carries user info,
 //     a query or a fragment, or whose path is neither empty nor ends in /v1 (see [WithBaseURL]);
-//   - a [RetryPolicy] outside its bounds.
+//   - a [RetryPolicy] outside its bounds;
+//   - a nil context, and a call on a Client that [NewClient] did not make (nil or zero).
 //
 // An ExpiresIn of 0 takes the client's default ([DefaultExpiry], 30 days, unless
 // [WithDefaultExpiry]), and the chosen expiry is always sent, so a token's lifetime never
