@@ -33,23 +33,25 @@ type Request struct {
 	Body   []byte
 }
 
-// ring keeps the last cap items added, and counts every one.
+// ring keeps the last size items added, and counts every one. It grows as items come, so
+// that a large size costs only what is recorded.
 type ring[T any] struct {
 	mu    sync.Mutex
+	size  int
 	items []T
 	next  int // where the next item goes once items is full
 	total int // items added since the last reset
 }
 
 func newRing[T any](size int) *ring[T] {
-	return &ring[T]{items: make([]T, 0, size)}
+	return &ring[T]{size: size}
 }
 
 func (r *ring[T]) add(v T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.total++
-	if len(r.items) < cap(r.items) {
+	if len(r.items) < r.size {
 		r.items = append(r.items, v)
 		return
 	}
