@@ -107,3 +107,14 @@ func TestFailPrintsOneEscapedLine(t *testing.T) {
 		t.Errorf("printed %q; want the characters escaped, not dropped", out)
 	}
 }
+
+// TestOutputFailedEscapesTheServersID: the one line that names a token minted but not
+// printed carries the server's id and the write error escaped, like every other line.
+func TestOutputFailedEscapesTheServersID(t *testing.T) {
+	var stderr strings.Builder
+	outputFailed(&stderr, "sit_1"+evil, "minted", "", errors.New("write /dev/stdout: broken pipe"+evil))
+	out := stderr.String()
+	if strings.Count(out, "\n") != 1 || strings.ContainsFunc(out[:len(out)-1], func(r rune) bool { return !terminalSafe(r) }) {
+		t.Fatalf("printed %q; want one line, every unsafe rune escaped", out)
+	}
+}
