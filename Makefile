@@ -4,6 +4,7 @@
 GO        ?= go
 STATICCHECK := $(GO) tool -modfile=internal/tools/lint/go.mod staticcheck
 OASDIFF     := $(GO) tool -modfile=internal/tools/specdiff/go.mod oasdiff
+BENCHSTAT   := $(GO) tool -modfile=internal/tools/benchstat/go.mod benchstat
 # spec-update and the Go API gate are programs in tool modules of their own (they need YAML and
 # go/packages, which this module must not require); go -C runs each in its module.
 SPECUPDATE  := $(GO) -C internal/tools/specupdate run .
@@ -21,7 +22,7 @@ GO_ACCEPTED     := spec/accepted-go-changes.txt
 # decoupled from a naming scheme): a new contract test must match it (its name contains one of these).
 CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
 
-.PHONY: test test-tools generate check-generated lint bench contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release
+.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
@@ -50,16 +51,45 @@ check-generated:
 		head -40 "$$tmp/diff"; echo "Run 'make generate' and commit gen/ with the spec."; exit 1; \
 	fi; echo "check-generated: gen/ is what openapi.yaml generates"
 
-## lint: gofmt, go vet and the pinned staticcheck.
+## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module.
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	@set -e; for m in $(TEST_MODULES); do echo "== lint $$m"; \
+		(cd $$m && $(GO) vet ./... && $(GO) tool -modfile=$(CURDIR)/internal/tools/lint/go.mod staticcheck ./...); done
 
-## bench: benchmarks, benchstat-friendly (compare two runs with benchstat old.txt new.txt).
+## bench: benchmarks, benchstat-friendly, into files (compare two runs: benchstat old.txt new.txt).
+## bench-clients.txt: Create and Revoke through api, bare gen, a hand-written client and
+## clerk-sdk-go on one in-memory transport, interleaved (-count), and the facade against the
+## hand-written client in alternating blocks (CreatePaired: their CPU ratio);
+## bench-clients-table.txt sets them side by side. bench-loopback.txt: 2,000 calls over loopback
+## at concurrency 1/8/32 with the connections opened. bench.txt: this module's own benchmarks
+## (among them clienttest's BenchmarkValidatedCreate: the fake's contract-checked req/s). See
+## README.md, Performance.
+BENCH_COUNT ?= 10
+bench: SHELL := bash
+bench: .SHELLFLAGS := -o pipefail -ec
 bench:
+	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Create|Revoke|CreatePaired)$$' -benchmem -count $(BENCH_COUNT) . | tee ../bench-clients.txt
+	{ $(BENCHSTAT) -filter '.name:/^(Create|Revoke)$$/' -col /client bench-clients.txt; \
+	  $(BENCHSTAT) -filter '.name:CreatePaired' bench-clients.txt; } | tee bench-clients-table.txt
+	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkLoopback$$' -benchmem -benchtime 2000x -count 3 . | tee ../bench-loopback.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
+
+## fuzz: every fuzz target, FUZZTIME each (default 10s), on top of its committed seed corpus
+## (testdata/fuzz/<FuzzName>/). Targets are found, not listed, in any module (each runs from its
+## package's directory).
+FUZZTIME ?= 10s
+FUZZ_PKGS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | grep -v '^./internal/tools/' | xargs -r -n1 dirname | sort -u)
+fuzz:
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "== $$pkg $$f ($(FUZZTIME))"; \
+			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) .); \
+		done; \
+	done
 
 ## contract: the one gate (CI runs it): the spec loads and validates; gen/ is what it generates;
 ## no breaking change to the wire contract (spec-gate) or to the Go API (api-gate) since the last
@@ -134,3 +164,15 @@ record-release: check-generated
 	echo "$(VERSION)" > $(RELEASED)/VERSION
 	@for f in $(SPEC_ACCEPTED) $(GO_ACCEPTED); do sed -i.bak '/^[^#]/d' $$f && rm -f $$f.bak; done
 	@echo "recorded $(VERSION) in $(RELEASED)/. Commit, and tag $(VERSION)."
+
+## interop: Clerk's own SDKs against the built `signintoken fake` process — clerk-sdk-go
+## (interop/go, a module of its own) and @clerk/backend (interop/js: npm ci from the committed
+## lockfile, Node's test runner, through interop/with-fake.sh, the README's CI recipe) — and
+## the fake's memory targets, measured without -race.
+interop:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "interop: needs Node.js 20 and npm"; exit 1; }
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/signintoken" ./cmd/signintoken; \
+	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
+	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
+	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
-	"github.com/clerkgen/signintokens/gen"
 )
 
 // readResponse reads resp's body and closes it. A 2xx decodes to a sign-in token; anything
@@ -16,7 +14,7 @@ func readResponse(resp *http.Response, redact func(string) string) (*SignInToken
 	var body []byte
 	readErr := errBodyTooLarge
 	if resp.ContentLength <= maxBodyBytes { // a body declared too large is not read at all
-		body, readErr = io.ReadAll(resp.Body)
+		body, readErr = readBody(resp.Body, resp.ContentLength)
 	}
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -25,15 +23,37 @@ func readResponse(resp *http.Response, redact func(string) string) (*SignInToken
 	if readErr != nil {
 		return nil, fmt.Errorf("%w: %d response: %w", ErrInvalidResponse, resp.StatusCode, readErr)
 	}
-	var raw gen.SignInToken
-	if err := json.Unmarshal(body, &raw); err != nil {
+	d := new(decodedToken)
+	if err := json.Unmarshal(body, &d.wire); err != nil {
 		return nil, fmt.Errorf("%w: %d response is not a sign-in token: %v", ErrInvalidResponse, resp.StatusCode, jsonProblem(err))
 	}
-	if raw.Object != gen.SignInTokenObjectSignInToken || raw.ID == "" {
+	if !d.wire.Object.isToken || d.wire.ID == "" {
 		return nil, fmt.Errorf("%w: %d response is not a sign-in token (object %q, id empty: %t)",
-			ErrInvalidResponse, resp.StatusCode, cleanText(redact(string(raw.Object)), maxCodeLen), raw.ID == "")
+			ErrInvalidResponse, resp.StatusCode, cleanText(redact(d.wire.Object.other), maxCodeLen), d.wire.ID == "")
 	}
-	return fromGen(raw), nil
+	return d.result(), nil
+}
+
+// readBody reads r to its end, as io.ReadAll does, into one buffer sized for the declared
+// length when there is one (io.ReadAll starts at 512 bytes and grows, copying, to fit a
+// sign-in token of about 1.5 KB). A body that runs past its declared length is still read on.
+func readBody(r io.Reader, declared int64) ([]byte, error) {
+	if declared < 0 || declared > maxBodyBytes {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, declared+1) // the extra byte: reaching it means the body ran on
+	for len(buf) < cap(buf) {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }
 
 // jsonProblem describes a decoding error without quoting the body, which may hold credentials.

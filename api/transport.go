@@ -179,17 +179,17 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 // Create retry a connection failure safely: a request never written cannot have minted a token.
 type wireTrace struct {
 	gotConn, wrote atomic.Bool
+	trace          httptrace.ClientTrace // in the same allocation as the flags it sets
 }
 
 func (w *wireTrace) attach(ctx context.Context) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { w.gotConn.Store(true) },
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				w.wrote.Store(true)
-			}
-		},
-	})
+	w.trace.GotConn = func(httptrace.GotConnInfo) { w.gotConn.Store(true) }
+	w.trace.WroteRequest = func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			w.wrote.Store(true)
+		}
+	}
+	return httptrace.WithClientTrace(ctx, &w.trace)
 }
 
 // notSent reports whether err certainly came before the server could have seen the whole

@@ -85,12 +85,24 @@ func checkID(field, id string, required bool) error {
 		return invalidInput("%s is empty", field)
 	case len(id) > maxIDLen:
 		return invalidInput("%s is %d bytes; at most %d", field, len(id), maxIDLen)
+	case isVisibleASCII(id):
+		return nil // what every Clerk id is: the checks below pass, without decoding runes
 	case !utf8.ValidString(id):
 		return invalidInput("%s is not valid UTF-8", field)
 	case strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unsafeRune(r) }):
 		return invalidInput("%s contains whitespace, control or invisible characters", field)
 	}
 	return nil
+}
+
+// isVisibleASCII reports whether s is all printable ASCII other than space (0x21–0x7e).
+func isVisibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // checkExpiry accepts whole seconds, at least one.

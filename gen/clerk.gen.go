@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -167,6 +166,52 @@ type Client struct {
 	// A list of callbacks for modifying requests which are generated before sending over
 	// the network.
 	RequestEditors []RequestEditorFn
+
+	// urls holds every operation's URL resolved against Server once, by NewClient. A client
+	// whose Server is not the one they were resolved against (built without NewClient, or
+	// changed since) resolves on each call instead.
+	urls operationURLs
+}
+
+// operationURLs is each operation's URL resolved against one server, cut at its path
+// parameters: the first piece is the resolved URL up to the first parameter, the others are
+// the literal path between and after the parameters.
+type operationURLs struct {
+	server            string // the Server they were resolved against
+	createSignInToken []string
+	revokeSignInToken []string
+}
+
+// resolveOperationURLs resolves every operation's path against server.
+func resolveOperationURLs(server string) (operationURLs, error) {
+	urls := operationURLs{server: server}
+	var err error
+	if urls.createSignInToken, err = resolveOperationURL(server, "/sign_in_tokens"); err != nil {
+		return operationURLs{}, err
+	}
+	if urls.revokeSignInToken, err = resolveOperationURL(server, "/sign_in_tokens/%s/revoke"); err != nil {
+		return operationURLs{}, err
+	}
+	return urls, nil
+}
+
+// resolveOperationURL resolves pathFormat, an operation's path with %s for each path parameter,
+// against server as a relative reference, and cuts the result at the parameters.
+func resolveOperationURL(server, pathFormat string) ([]string, error) {
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+	pieces := strings.Split(pathFormat, "%s")
+	if strings.HasPrefix(pieces[0], "/") {
+		pieces[0] = "." + pieces[0]
+	}
+	prefix, err := serverURL.Parse(pieces[0])
+	if err != nil {
+		return nil, err
+	}
+	pieces[0] = prefix.String()
+	return pieces, nil
 }
 
 // ClientOption allows setting custom parameters during construction
@@ -191,6 +236,10 @@ func NewClient(server string, opts ...ClientOption) (*Client, error) {
 	// create httpClient, if not already present
 	if client.Client == nil {
 		client.Client = &http.Client{}
+	}
+	// resolve every operation once; a server that does not parse fails each call, as before
+	if urls, err := resolveOperationURLs(client.Server); err == nil {
+		client.urls = urls
 	}
 	return &client, nil
 }
@@ -260,11 +309,14 @@ type ClientInterface interface {
 //
 // Corresponds with POST /sign_in_tokens (the `CreateSignInToken` operationId).
 func (c *Client) CreateSignInTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSignInTokenRequestWithBody(c.Server, contentType, body)
+	operationURL, err := c.createSignInTokenURL()
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
+	req, err := buildCreateSignInTokenRequestWithBody(ctx, operationURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
@@ -282,11 +334,14 @@ func (c *Client) CreateSignInTokenWithBody(ctx context.Context, contentType stri
 //
 // Corresponds with POST /sign_in_tokens (the `CreateSignInToken` operationId).
 func (c *Client) CreateSignInToken(ctx context.Context, body CreateSignInTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSignInTokenRequest(c.Server, body)
+	operationURL, err := c.createSignInTokenURL()
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
+	req, err := buildCreateSignInTokenRequest(ctx, operationURL, body)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
@@ -300,84 +355,125 @@ func (c *Client) CreateSignInToken(ctx context.Context, body CreateSignInTokenJS
 //
 // Corresponds with POST /sign_in_tokens/{sign_in_token_id}/revoke (the `RevokeSignInToken` operationId).
 func (c *Client) RevokeSignInToken(ctx context.Context, signInTokenID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeSignInTokenRequest(c.Server, signInTokenID)
+	operationURL, err := c.revokeSignInTokenURL(signInTokenID)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
+	req, err := buildRevokeSignInTokenRequest(ctx, operationURL)
+	if err != nil {
+		return nil, err
+	}
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
 	return c.Client.Do(req)
 }
 
+// createSignInTokenURL is the URL of CreateSignInToken on c's server, resolved once by NewClient.
+func (c *Client) createSignInTokenURL() (string, error) {
+	pieces := c.urls.createSignInToken
+	if pieces == nil || c.urls.server != c.Server {
+		var err error
+		if pieces, err = resolveOperationURL(c.Server, "/sign_in_tokens"); err != nil {
+			return "", err
+		}
+	}
+	return createSignInTokenURL(pieces)
+}
+
+// createSignInTokenURL joins the resolved pieces of CreateSignInToken's URL and its escaped path parameters.
+func createSignInTokenURL(pieces []string) (string, error) {
+	return pieces[0], nil
+}
+
 // NewCreateSignInTokenRequest calls the generic CreateSignInToken builder with application/json body
 func NewCreateSignInTokenRequest(server string, body CreateSignInTokenJSONRequestBody) (*http.Request, error) {
+	pieces, err := resolveOperationURL(server, "/sign_in_tokens")
+	if err != nil {
+		return nil, err
+	}
+	operationURL, err := createSignInTokenURL(pieces)
+	if err != nil {
+		return nil, err
+	}
+	return buildCreateSignInTokenRequest(context.Background(), operationURL, body)
+}
+
+// buildCreateSignInTokenRequest encodes body as application/json and builds the request.
+func buildCreateSignInTokenRequest(ctx context.Context, operationURL string, body CreateSignInTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateSignInTokenRequestWithBody(server, "application/json", bodyReader)
+	return buildCreateSignInTokenRequestWithBody(ctx, operationURL, "application/json", bodyReader)
 }
 
 // NewCreateSignInTokenRequestWithBody constructs an http.Request for the CreateSignInToken method, with any body, and a specified content type
 func NewCreateSignInTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
+	pieces, err := resolveOperationURL(server, "/sign_in_tokens")
+	if err != nil {
+		return nil, err
+	}
+	operationURL, err := createSignInTokenURL(pieces)
+	if err != nil {
+		return nil, err
+	}
+	return buildCreateSignInTokenRequestWithBody(context.Background(), operationURL, contentType, body)
+}
 
-	serverURL, err := url.Parse(server)
+// buildCreateSignInTokenRequestWithBody builds the request for CreateSignInToken at operationURL.
+func buildCreateSignInTokenRequestWithBody(ctx context.Context, operationURL string, contentType string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, operationURL, body)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/sign_in_tokens")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
+	req.Header.Set("Content-Type", contentType)
 
 	return req, nil
 }
 
-// NewRevokeSignInTokenRequest constructs an http.Request for the RevokeSignInToken method
-func NewRevokeSignInTokenRequest(server string, signInTokenID string) (*http.Request, error) {
-	var err error
+// revokeSignInTokenURL is the URL of RevokeSignInToken on c's server, resolved once by NewClient.
+func (c *Client) revokeSignInTokenURL(signInTokenID string) (string, error) {
+	pieces := c.urls.revokeSignInToken
+	if pieces == nil || c.urls.server != c.Server {
+		var err error
+		if pieces, err = resolveOperationURL(c.Server, "/sign_in_tokens/%s/revoke"); err != nil {
+			return "", err
+		}
+	}
+	return revokeSignInTokenURL(pieces, signInTokenID)
+}
+
+// revokeSignInTokenURL joins the resolved pieces of RevokeSignInToken's URL and its escaped path parameters.
+func revokeSignInTokenURL(pieces []string, signInTokenID string) (string, error) {
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sign_in_token_id", signInTokenID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	// a string in simple style is its path-escaped self (runtime.StyleParamWithOptions's result)
+	pathParam0 = url.PathEscape(signInTokenID)
+
+	return pieces[0] + pathParam0 + pieces[1], nil
+}
+
+// NewRevokeSignInTokenRequest constructs an http.Request for the RevokeSignInToken method
+func NewRevokeSignInTokenRequest(server string, signInTokenID string) (*http.Request, error) {
+	pieces, err := resolveOperationURL(server, "/sign_in_tokens/%s/revoke")
 	if err != nil {
 		return nil, err
 	}
-
-	serverURL, err := url.Parse(server)
+	operationURL, err := revokeSignInTokenURL(pieces, signInTokenID)
 	if err != nil {
 		return nil, err
 	}
+	return buildRevokeSignInTokenRequest(context.Background(), operationURL)
+}
 
-	operationPath := fmt.Sprintf("/sign_in_tokens/%s/revoke", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+// buildRevokeSignInTokenRequest builds the request for RevokeSignInToken at operationURL.
+func buildRevokeSignInTokenRequest(ctx context.Context, operationURL string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, operationURL, nil)
 	if err != nil {
 		return nil, err
 	}

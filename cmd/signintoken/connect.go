@@ -11,7 +11,8 @@ import (
 
 // connect returns a client for the configured API: CLERK_SECRET_KEY and --base-url or
 // CLERK_API_URL, or, with no key, the built-in fake, started in process. stop releases it.
-func connect(baseURL string, getenv env, stderr io.Writer) (c *api.Client, embedded bool, stop func(), err error) {
+// extra options apply after the command's own.
+func connect(baseURL string, getenv env, stderr io.Writer, extra ...api.Option) (c *api.Client, embedded bool, stop func(), err error) {
 	if baseURL == "" {
 		baseURL = getenv("CLERK_API_URL")
 	}
@@ -24,7 +25,7 @@ func connect(baseURL string, getenv env, stderr io.Writer) (c *api.Client, embed
 		if baseURL != "" {
 			opts = append(opts, api.WithBaseURL(baseURL))
 		}
-		c, err := api.NewClient(key, opts...)
+		c, err := api.NewClient(key, append(opts, extra...)...)
 		if err != nil {
 			return nil, false, nil, fmt.Errorf("CLERK_SECRET_KEY or base URL: %w", err)
 		}
@@ -39,7 +40,7 @@ func connect(baseURL string, getenv env, stderr io.Writer) (c *api.Client, embed
 	}
 	srv := httptest.NewServer(fake) // loopback only
 	fmt.Fprintln(stderr, "signintoken: CLERK_SECRET_KEY is not set: using the built-in fake Clerk API, in process. Nothing leaves this machine, and the token is not real.")
-	c, err = api.NewClient(fake.SecretKey(), api.WithBaseURL(srv.URL+"/v1"), api.WithUserAgent("signintoken-cli"))
+	c, err = api.NewClient(fake.SecretKey(), append([]api.Option{api.WithBaseURL(srv.URL + "/v1"), api.WithUserAgent("signintoken-cli")}, extra...)...)
 	if err != nil {
 		srv.Close()
 		return nil, false, nil, err

@@ -8,43 +8,53 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"os"
 	"time"
 
 	"github.com/clerkgen/signintokens/clienttest"
 )
 
-const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users user_a,user_b]"
+const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users user_a,user_b] [--rate-limit 100/10s] [--summary-json FILE] [--fail-on-violation=true] [--max-conns 128] [--history N] [--token-limit N] [--exit-with-parent]"
 
-// runFake serves the fake Clerk API until ctx ends (SIGINT or SIGTERM).
+// exitViolations is fake's exit status when it saw a contract violation (and
+// --fail-on-violation is on, the default): a CI job fails even when its own client swallowed
+// the error the fake answered.
+const exitViolations = 3
+
+// runFake serves the fake Clerk API until ctx ends (SIGINT or SIGTERM), then prints a summary
+// of the contract violations it saw and exits non-zero if there were any.
 func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fake", stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0: any free port)")
-	key := fs.String("key", "", "the sk_test_… key the fake accepts (a fake's, never a real one); default: random")
-	users := fs.String("users", "", "comma-separated user ids that exist; default: every user exists")
-	positional, err := parse(fs, args)
-	if err != nil {
-		return flagExit(err, fs, fakeSynopsis, stdout, stderr)
-	}
-	if len(positional) > 0 {
-		fmt.Fprintf(stderr, "signintoken fake: unexpected argument %q\n", positional[0])
-		return exitUsage
+	parent := os.Getppid() // for --exit-with-parent: the one that started this process
+	ff, code, ok := parseFakeFlags(args, stdout, stderr)
+	if !ok {
+		return code
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	violations := &violationLog{}
 	opts := []clienttest.Option{
-		clienttest.WithSecretKey(*key),
-		clienttest.OnViolation(func(msg string) { log.Warn("contract violation", "detail", msg) }),
+		clienttest.WithHistory(ff.history),
+		clienttest.WithTokenLimit(ff.tokenLimit),
+		clienttest.OnViolation(func(msg string) {
+			violations.add(msg)
+			log.Warn("contract violation", "detail", msg)
+		}),
 	}
-	if *users != "" {
-		opts = append(opts, clienttest.WithUsers(strings.Split(*users, ",")...))
+	if ff.key != "" {
+		opts = append(opts, clienttest.WithSecretKey(ff.key))
 	}
+	if ff.users != nil {
+		opts = append(opts, clienttest.WithUsers(ff.users...))
+	}
+	opts = append(opts, ff.rateLimit.options()...)
 	fake, err := clienttest.NewHandler(opts...)
-	if err != nil {
+	if err != nil { // every other option is checked above: the key is not an sk_test_ key
 		fmt.Fprintf(stderr, "signintoken fake: --key: %v\n", err)
 		return exitUsage
 	}
-	ln, err := net.Listen("tcp", *addr)
+	defer fake.Close() // release answers waiting out a latency
+
+	ln, err := net.Listen("tcp", ff.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "signintoken fake: %v\n", err)
 		return exitError
@@ -52,16 +62,26 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		log.Warn("listening beyond loopback: the fake speaks plain HTTP", "addr", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: logRequests(log, fake), ReadHeaderTimeout: 10 * time.Second}
+	requests := &requestCounter{}
+	srv := newFakeServer(observe(log, requests, violations, fake), defaultServerLimits)
+	ln = limitListener(ln, ff.maxConns)
 
-	// Machine-readable first, on stdout, so a CI script in any language can read them (or
-	// eval them in a shell); people read the same on stderr.
-	baseURL := "http://" + ln.Addr().String() + "/v1"
-	fmt.Fprintf(stdout, "CLERK_API_URL=%s\nCLERK_SECRET_KEY=%s\n", baseURL, fake.SecretKey())
+	// Readiness: these two lines are written once the listener is bound, in one write, on
+	// stdout, so a CI script in any language can wait for them and read (or eval) them.
+	// CLERK_API_URL is the origin, as Clerk's SDKs and environment take it (they add /v1).
+	origin := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "CLERK_API_URL=%s\nCLERK_SECRET_KEY=%s\n", origin, fake.SecretKey())
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	log.Info("fake Clerk API serving; stop with Ctrl-C or SIGTERM", "base_url", baseURL)
+	log.Info("fake Clerk API serving; stop with Ctrl-C or SIGTERM", "origin", origin)
+
+	if ff.exitWithParent {
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		go watchParent(ctx, stop, parent, parentPollInterval)
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -71,7 +91,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 		return exitError
 	case <-ctx.Done():
 	}
-	fake.Close() // release answers waiting out a latency
+	fake.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -79,15 +99,33 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 		return exitError
 	}
 	log.Info("fake Clerk API stopped")
+
+	sum := violations.summary(requests.load())
+	sum.writeText(stderr)
+	if ff.summaryJSON != "" {
+		if err := sum.writeJSONFile(ff.summaryJSON); err != nil {
+			fmt.Fprintf(stderr, "signintoken fake: --summary-json: %v\n", err)
+			return exitError
+		}
+	}
+	if ff.failOnViolation && sum.Total > 0 {
+		return exitViolations
+	}
 	return exitOK
 }
 
-// logRequests logs each request's method, path, status and duration: never headers or bodies.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// observe logs each request's method, path, status and duration (never headers or bodies)
+// and counts it. A successful POST /__clienttest/reset clears the violations, here as in the
+// fake: a test that provoked one on purpose, and checked it, can reset so the fake exits 0.
+func observe(log *slog.Logger, count *requestCounter, violations *violationLog, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		count.add()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		if r.Method == http.MethodPost && r.URL.Path == "/__clienttest/reset" && rec.status == http.StatusNoContent {
+			violations.reset()
+		}
 		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	})
 }

@@ -12,6 +12,7 @@
 //
 // Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error, or
 // for output that could not be written (stderr then names the token that was minted or revoked).
+// fake exits 3 when it saw a contract violation (see its --fail-on-violation).
 //
 // Strings the server chose (ids, statuses, error messages) are printed with every control and
 // invisible formatting character escaped, and an error is one line.
@@ -38,6 +39,9 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) > 1 && os.Args[1] == "fake" {
+		limitMemory(os.Getenv) // a long-running service: keep its heap near what is live
+	}
 	// A Go program writing to a closed pipe on stdout is killed by SIGPIPE, silently, after the
 	// token was minted. Asking for SIGPIPE turns that into an EPIPE write error, which the
 	// command reports with the token's id (see outputFailed).
@@ -65,7 +69,7 @@ Environment:
 
 Run 'signintoken COMMAND --help' for a command's flags.
 Exit status: 0 success, 1 API or network error (or output that could not be written),
-2 usage or invalid input.
+2 usage or invalid input; fake: 3 when it saw a contract violation.
 `
 
 // run is the whole command, minus the process: it returns the exit status.
@@ -88,6 +92,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		return runRevoke(ctx, args[1:], getenv, stdout, stderr)
 	case "fake":
 		return runFake(ctx, args[1:], getenv, stdout, stderr)
+	case "bulk":
+		return runBulk(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

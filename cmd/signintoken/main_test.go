@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/clerkgen/signintokens/api"
 	"github.com/clerkgen/signintokens/clienttest"
 	"go.uber.org/goleak"
 )
@@ -203,69 +199,5 @@ func TestTheKeyNeverReachesOutput(t *testing.T) {
 		if strings.Contains(out+errOut, "TOPSECRET") {
 			t.Fatalf("%v printed the key:\n%s\n%s", args, out, errOut)
 		}
-	}
-}
-
-// TestFakeServesUntilCancelled runs `signintoken fake` as another language's CI would: read
-// the two lines it prints, call the API, then stop it.
-func TestFakeServesUntilCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	outR, outW := io.Pipe()
-	var errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"fake", "--addr", "127.0.0.1:0", "--users", "user_ci"}, func(string) string { return "" }, outW, &errOut)
-		outW.Close()
-	}()
-
-	vars := map[string]string{}
-	lines := bufio.NewScanner(outR)
-	for len(vars) < 2 && lines.Scan() {
-		k, v, _ := strings.Cut(lines.Text(), "=")
-		vars[k] = v
-	}
-	go io.Copy(io.Discard, outR)
-	if !strings.HasSuffix(vars["CLERK_API_URL"], "/v1") || !strings.HasPrefix(vars["CLERK_SECRET_KEY"], "sk_test_") {
-		t.Fatalf("fake printed %v; want CLERK_API_URL=…/v1 and CLERK_SECRET_KEY=sk_test_…", vars)
-	}
-
-	c, err := api.NewClient(vars["CLERK_SECRET_KEY"], api.WithBaseURL(vars["CLERK_API_URL"]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := c.Create(ctx, api.CreateParams{UserID: "user_ci"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Create(ctx, api.CreateParams{UserID: "user_other"}); err == nil {
-		t.Fatal("--users did not limit the users")
-	}
-	resp, err := http.Post(vars["CLERK_API_URL"]+"/sign_in_tokens", "application/json", strings.NewReader(`{"user_id":"user_ci"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Fatalf("a request without a key got %d, want 401", resp.StatusCode)
-	}
-
-	cancel() // SIGINT or SIGTERM, in main
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("fake exited %d: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake did not stop within 10s of being cancelled")
-	}
-	log := errOut.String()
-	for _, want := range []string{"contract violation", "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, log)
-		}
-	}
-	if jwt, _ := credentials(tok); strings.Contains(log, jwt) || strings.Contains(log, vars["CLERK_SECRET_KEY"]) {
-		t.Errorf("stderr carries a credential:\n%s", log)
 	}
 }

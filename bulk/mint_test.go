@@ -1,0 +1,398 @@
+package bulk_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/bulk"
+)
+
+// TestMintMintsEachUserOnce: one token per distinct user, duplicates ignored, every token in
+// the output with its credentials, and both files private.
+func TestMintMintsEachUserOnce(t *testing.T) {
+	fake := newFake(t)
+	in := users(40)
+	in = append(in, in[3], in[7], in[3]) // duplicates
+	f := files(t)
+	rep, err := bulk.Mint(context.Background(), fake.client(t), in, f, fast(), bulk.WithExpiry(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total != 40 || rep.Done != 40 || rep.Duplicates != 3 || rep.Remaining != 0 || rep.Failed != 0 || rep.Unknown != 0 {
+		t.Fatalf("report %+v", rep.Progress)
+	}
+	for user, n := range fake.tokensPerUser() {
+		if n != 1 {
+			t.Errorf("%s has %d tokens", user, n)
+		}
+	}
+	out := readOutput(t, f.Output)
+	if len(out) != 40 {
+		t.Fatalf("output has %d lines, want 40", len(out))
+	}
+	for _, l := range out {
+		if l.Token == "" || l.Status != "pending" || l.ExpiresAt == 0 || !strings.Contains(l.URL, l.Token) {
+			t.Errorf("output line for %s is incomplete", l.UserID)
+		}
+		signIn(t, l.URL) // the fake accepts the token its URL carries
+	}
+	for _, tok := range fake.Tokens() {
+		if tok.Status != api.StatusAccepted {
+			t.Errorf("token %s of %s was not signed in with by any output URL", tok.ID, tok.UserID)
+		}
+		if want := tok.CreatedAt.Add(time.Hour); !tok.ExpiresAt.Equal(want) {
+			t.Errorf("token %s expires at %v, want %v", tok.ID, tok.ExpiresAt, want)
+		}
+	}
+	for _, path := range []string{f.Output, f.Output + ".journal"} {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %04o, want 0600", path, perm)
+		}
+	}
+}
+
+// TestJournalHoldsNoCredential: the journal records ids and outcomes, never a token or a URL.
+func TestJournalHoldsNoCredential(t *testing.T) {
+	fake := newFake(t)
+	f := files(t)
+	if _, err := bulk.Mint(context.Background(), fake.client(t), users(10), f, fast()); err != nil {
+		t.Fatal(err)
+	}
+	journal, err := os.ReadFile(f.Output + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range readOutput(t, f.Output) {
+		if strings.Contains(string(journal), l.Token) || strings.Contains(string(journal), l.URL) || strings.Contains(string(journal), "ticket") {
+			t.Fatalf("the journal holds a credential:\n%s", journal)
+		}
+		if !strings.Contains(string(journal), l.ID) {
+			t.Errorf("the journal lacks minted token %s", l.ID)
+		}
+	}
+}
+
+// TestMintResumesWithoutDuplicates: a run cancelled halfway, resumed, mints each user once,
+// and the resumed run skips the users done before.
+func TestMintResumesWithoutDuplicates(t *testing.T) {
+	fake := newFake(t)
+	c := fake.client(t)
+	f := files(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, err := bulk.Mint(ctx, c, users(60), f, fast(), bulk.WithConcurrency(4), bulk.WithProgress(func(p bulk.Progress) {
+		if p.Done >= 20 {
+			cancel()
+		}
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	if first.Done < 20 || first.Done >= 60 || first.Unknown != 0 {
+		t.Fatalf("cancelled run: %+v", first.Progress)
+	}
+	second, err := bulk.Mint(context.Background(), c, users(60), f, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Skipped != first.Done || second.Done != 60-first.Done || second.Remaining != 0 {
+		t.Fatalf("resumed run: %+v after %+v", second.Progress, first.Progress)
+	}
+	perUser := fake.tokensPerUser()
+	if len(perUser) != 60 {
+		t.Fatalf("%d users have tokens, want 60", len(perUser))
+	}
+	for user, n := range perUser {
+		if n != 1 {
+			t.Errorf("%s has %d tokens", user, n)
+		}
+	}
+	if out := readOutput(t, f.Output); len(out) != 60 {
+		t.Fatalf("output has %d lines, want 60 (appended, not overwritten)", len(out))
+	}
+	// A third run has nothing to do and sends nothing.
+	before := len(fake.Requests())
+	third, err := bulk.Mint(context.Background(), c, users(60), f, fast())
+	if err != nil || third.Skipped != 60 || len(fake.Requests()) != before {
+		t.Fatalf("third run: %v %+v, %d requests", err, third.Progress, len(fake.Requests())-before)
+	}
+}
+
+// TestCancelWaitsForRequestsInFlight: cancelling stops new requests but lets those sent finish
+// and be recorded, so none is left unknown.
+func TestCancelWaitsForRequestsInFlight(t *testing.T) {
+	fake := newFake(t)
+	fake.SetLatency(150 * time.Millisecond)
+	f := files(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	fake.intercept = func(n int, r *http.Request) int {
+		if n == 4 { // the 4th request has arrived: cancel with 4 in flight
+			once.Do(cancel)
+		}
+		return 0
+	}
+	rep, err := bulk.Mint(ctx, fake.client(t), users(30), f, fast(), bulk.WithConcurrency(4))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if rep.Unknown != 0 || rep.Failed != 0 || rep.Done == 0 || rep.Done != len(fake.Tokens()) || rep.Done+rep.Remaining != 30 {
+		t.Fatalf("report %+v, fake minted %d", rep.Progress, len(fake.Tokens()))
+	}
+	if got := len(readOutput(t, f.Output)); got != len(fake.Tokens()) {
+		t.Fatalf("output has %d tokens, fake minted %d", got, len(fake.Tokens()))
+	}
+	if len(fake.Requests()) > 8 {
+		t.Fatalf("%d requests sent after cancelling at the 4th", len(fake.Requests()))
+	}
+	// The users taken but not sent are still to do: a resume mints them, and everyone else.
+	fake.SetLatency(0)
+	again, err := bulk.Mint(context.Background(), fake.client(t), users(30), f, fast())
+	if err != nil || again.Done != 30-rep.Done || again.Unknown != 0 || len(fake.Tokens()) != 30 {
+		t.Fatalf("resume: %v %+v, %d tokens", err, again.Progress, len(fake.Tokens()))
+	}
+}
+
+// TestUnknownOutcomeIsNotMintedAgain: a lost answer and a 503 leave their users unknown;
+// a resume lists them and sends nothing for them, unless asked to retry them.
+func TestUnknownOutcomeIsNotMintedAgain(t *testing.T) {
+	fake := newFake(t)
+	c := fake.client(t)
+	f := files(t)
+	in := users(6)
+	fake.DropNext(1) // user_0000: minted, connection dropped before the answer
+	first, err := bulk.Mint(context.Background(), c, in[:1], f, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext(1, http.StatusServiceUnavailable, 0) // user_0001: 503, may have been minted
+	if _, err := bulk.Mint(context.Background(), c, in[:2], f, fast()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(first.UnknownIDs, []string{"user_0000"}) {
+		t.Fatalf("unknown after a lost answer: %v", first.UnknownIDs)
+	}
+	rep, err := bulk.Mint(context.Background(), c, in, f, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(rep.UnknownIDs)
+	if !slices.Equal(rep.UnknownIDs, []string{"user_0000", "user_0001"}) || rep.Done != 4 || rep.Unknown != 2 {
+		t.Fatalf("resume: unknown %v, %+v", rep.UnknownIDs, rep.Progress)
+	}
+	if n := fake.tokensPerUser()["user_0000"]; n != 1 {
+		t.Fatalf("user_0000 has %d tokens after a resume; want the one minted before the lost answer", n)
+	}
+	if n := fake.tokensPerUser()["user_0001"]; n != 0 {
+		t.Fatalf("user_0001 has %d tokens; the 503 was answered unprocessed and nothing was sent since", n)
+	}
+	for _, l := range readOutput(t, f.Output) {
+		if l.UserID == "user_0000" || l.UserID == "user_0001" {
+			t.Fatalf("output has %s, whose answer never came", l.UserID)
+		}
+	}
+
+	retried, err := bulk.Mint(context.Background(), c, in, f, fast(), bulk.WithRetryUnknown())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retried.Done != 2 || retried.Unknown != 0 || retried.Skipped != 4 {
+		t.Fatalf("retry unknown: %+v", retried.Progress)
+	}
+	if got := len(readOutput(t, f.Output)); got != 6 {
+		t.Fatalf("output has %d lines after retrying the unknown ones, want 6", got)
+	}
+}
+
+// TestFailedUsersAreRetriedOnResume: a 4xx means nothing was minted; the next run sends again.
+func TestFailedUsersAreRetriedOnResume(t *testing.T) {
+	fake := newFake(t)
+	c := fake.client(t)
+	f := files(t)
+	fake.FailNext(1, http.StatusNotFound, 0)
+	first, err := bulk.Mint(context.Background(), c, users(5), f, fast(), bulk.WithConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Failed != 1 || len(first.Failures) != 1 || first.Failures[0].UserID != "user_0000" || !errors.Is(first.Failures[0].Err, api.ErrNotFound) {
+		t.Fatalf("first run: %+v %v", first.Progress, first.Failures)
+	}
+	second, err := bulk.Mint(context.Background(), c, users(5), f, fast())
+	if err != nil || second.Done != 1 || second.Skipped != 4 {
+		t.Fatalf("resume: %v %+v", err, second.Progress)
+	}
+}
+
+// TestRateLimitPausesEveryWorker: one 429 stops every worker for its Retry-After, not just
+// the one that got it, and the user is minted after the pause.
+func TestRateLimitPausesEveryWorker(t *testing.T) {
+	fake := newFake(t)
+	fake.intercept = func(n int, r *http.Request) int {
+		if n == 20 {
+			return http.StatusTooManyRequests // Retry-After: 1
+		}
+		return 0
+	}
+	f := files(t)
+	const concurrency = 8
+	limiter := bulk.NewLimiter(200, time.Second)
+	start := limiter.Limit()
+	rep, err := bulk.Mint(context.Background(), fake.client(t), users(300), f,
+		bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 300 || rep.RateLimited != 1 {
+		t.Fatalf("report %+v", rep.Progress)
+	}
+	if got, want := limiter.Limit(), start*0.9; got != want {
+		t.Errorf("after one 429 the rate is %v, want %v (10%% lower)", got, want)
+	}
+	tooMany := fake.TooMany()
+	if len(tooMany) != 1 {
+		t.Fatalf("%d 429s", len(tooMany))
+	}
+	// Requests sent before the 429 reached the client may still arrive; at 200/s an
+	// unpaused run would send ~180 more within the second.
+	during := 0
+	for _, at := range fake.Arrivals() {
+		if at.After(tooMany[0]) && at.Before(tooMany[0].Add(time.Second)) {
+			during++
+		}
+	}
+	if during >= concurrency {
+		t.Fatalf("%d requests arrived during the 1s pause a 429 asked for", during)
+	}
+}
+
+// TestMintStopsOnARefusedKey: a 401 would repeat for every user, so the run stops.
+func TestMintStopsOnARefusedKey(t *testing.T) {
+	fake := newFake(t, allowViolations())
+	c, err := api.NewClient("sk_test_wrongkey", api.WithBaseURL(fake.srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bulk.Mint(context.Background(), c, users(100), files(t), fast(), bulk.WithConcurrency(2))
+	if !errors.Is(err, api.ErrUnauthorized) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(fake.Requests()); n > 4 || rep.Remaining < 90 {
+		t.Fatalf("%d requests sent with a refused key; report %+v", n, rep.Progress)
+	}
+}
+
+// TestMintRefusesBadInputBeforeSending: a bad input stops the run before any request.
+func TestMintRefusesBadInputBeforeSending(t *testing.T) {
+	fake := newFake(t)
+	in := users(5)
+	in[3] = bulk.Input{UserID: "user 3", Line: 5}
+	_, err := bulk.Mint(context.Background(), fake.client(t), in, files(t), fast())
+	if !errors.Is(err, api.ErrInvalidInput) || !strings.Contains(err.Error(), "line 5") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+// TestMintRefusesOneFileForBoth: the journal and the output cannot be the same file.
+func TestMintRefusesOneFileForBoth(t *testing.T) {
+	fake := newFake(t)
+	f := files(t)
+	f.Journal = f.Output
+	if _, err := bulk.Mint(context.Background(), fake.client(t), users(1), f, fast()); !errors.Is(err, api.ErrInvalidInput) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestMintRefusesFilesOpenToOthers: an output others can read is not written to.
+func TestMintRefusesFilesOpenToOthers(t *testing.T) {
+	fake := newFake(t)
+	f := files(t)
+	if err := os.WriteFile(f.Output, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(f.Output, 0o644) // past the umask
+	_, err := bulk.Mint(context.Background(), fake.client(t), users(3), f, fast())
+	if err == nil || !strings.Contains(err.Error(), "0644") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+// TestProgressCounts: reports come in order, add up, and end with nothing remaining.
+func TestProgressCounts(t *testing.T) {
+	fake := newFake(t)
+	fake.FailNext(1, http.StatusUnprocessableEntity, 0)
+	var reports []bulk.Progress
+	rep, err := bulk.Mint(context.Background(), fake.client(t), users(20), files(t), fast(),
+		bulk.WithProgress(func(p bulk.Progress) { reports = append(reports, p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := reports[0]; first.Total != 20 || first.Remaining != 20 || first.Done != 0 {
+		t.Fatalf("first report %+v, want one at the start", first)
+	}
+	last := reports[len(reports)-1]
+	if last.Done != 19 || last.Failed != 1 || last.Remaining != 0 || last.Total != 20 || last != rep.Progress && last.Done != rep.Done {
+		t.Fatalf("last report %+v", last)
+	}
+	for i, p := range reports {
+		if p.Done+p.Failed+p.Unknown+p.Skipped+p.Remaining != p.Total {
+			t.Fatalf("report %d does not add up: %+v", i, p)
+		}
+		if i > 0 && p.Remaining > reports[i-1].Remaining {
+			t.Fatalf("remaining went up: %+v after %+v", p, reports[i-1])
+		}
+	}
+	if last.Rate <= 0 {
+		t.Fatalf("rate %v", last.Rate)
+	}
+}
+
+// TestTokenForAnotherUserIsNotHandedOut: a server that answers with a token for a different
+// user than asked (a bug, or a hostile proxy) must not get that link into the output, where
+// it would be sent to the wrong person.
+func TestTokenForAnotherUserIsNotHandedOut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"sign_in_token","id":"sit_other","user_id":"user_someone_else","status":"pending",`+
+			`"token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y","created_at":1700000000000,"updated_at":1700000000000}`)
+	}))
+	defer srv.Close()
+	c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := files(t)
+	rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 0 || !slices.Equal(rep.UnknownIDs, []string{"user_0000"}) {
+		t.Fatalf("report %+v", rep)
+	}
+	if out := readOutput(t, f.Output); len(out) != 0 {
+		t.Fatalf("the output holds a link for another user: %+v", out[0].UserID)
+	}
+	if j := readJournal(t, f.Output+".journal"); !strings.Contains(j[len(j)-1].Reason, "sit_other") {
+		t.Fatalf("the journal does not name the stray token: %+v", j[len(j)-1])
+	}
+}

@@ -1,0 +1,175 @@
+package bulk
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/clerkgen/signintokens/api"
+)
+
+// Clerk's rate limits per instance (https://clerk.com/docs/backend-requests/resources/rate-limits).
+const (
+	DevelopmentLimit = 100 // requests per LimitWindow on a development instance (sk_test_ keys)
+	ProductionLimit  = 1000
+	LimitWindow      = 10 * time.Second
+)
+
+// Headroom is the share of a limit a run leaves unused. A third of it is the limiter's burst,
+// which lets a run catch up after workers fell behind; the rest absorbs the jitter between a
+// request leaving and the server counting it.
+const Headroom = 0.03
+
+// NewLimiter returns a limiter that keeps a run under a server limit of n requests per window:
+// its steady rate is (1-Headroom)·n per window and its burst Headroom·n/3 (at least 1), so that
+// no window of that length holds more than n - burst of the requests it lets through.
+// It panics unless n ≥ 1 and window > 0, like regexp.MustCompile on a bad literal.
+func NewLimiter(n int, window time.Duration) *rate.Limiter {
+	if n < 1 || window <= 0 {
+		panic(fmt.Sprintf("bulk: NewLimiter(%d, %v): want at least 1 request in a positive window", n, window))
+	}
+	burst := max(1, int(float64(n)*Headroom/3))
+	perWindow := min(float64(n)*(1-Headroom), float64(n-2*burst))
+	if perWindow <= 0 { // a limit of 1 or 2: no room for headroom, so halve it
+		perWindow = float64(n) / 2
+	}
+	return rate.NewLimiter(rate.Limit(perWindow/window.Seconds()), burst)
+}
+
+// LimiterFor returns the limiter for the instance a secret key belongs to: Clerk's
+// production limit for sk_live_ keys, the development limit for anything else. It reads only
+// the key's prefix and keeps nothing.
+func LimiterFor(secretKey string) *rate.Limiter {
+	if strings.HasPrefix(secretKey, "sk_live_") {
+		return NewLimiter(ProductionLimit, LimitWindow)
+	}
+	return NewLimiter(DevelopmentLimit, LimitWindow)
+}
+
+// ClientRetryPolicy is the api.RetryPolicy for a client used by this package: a connection
+// that failed before the request was written is still retried by the client, but a 429 comes
+// back at once (Clerk's Retry-After is at least a second, over MaxDelay), so that the run can
+// pause every worker rather than let one sleep while the others keep hitting the limit.
+func ClientRetryPolicy() api.RetryPolicy {
+	return api.RetryPolicy{MaxAttempts: 3, BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond}
+}
+
+const (
+	// defaultPause is how long every worker waits after a 429 that names no Retry-After.
+	defaultPause = time.Second
+	// slowdown is what a 429 multiplies the run's rate by, down to minRateShare of the start:
+	// a 429 despite the limiter means someone else shares the instance's limit.
+	slowdown     = 0.9
+	minRateShare = 0.1
+)
+
+// readySlots bounds the users whose intent is recorded but whose request is not sent yet. It
+// is what keeps the limiter fed while intents wait for their fsync (8 slots carry 200
+// requests/s with fsyncs of up to 40 ms), and what a SIGKILL can leave unknown beyond the
+// requests actually in flight.
+const readySlots = 8
+
+// pacer decides when a worker may send: no request during a pause that a 429 started, and
+// each at the limiter's pace. It is shared by every worker of a run.
+//
+// The limiter is waited on after the journal's intent is durable, right before sending, so
+// that an fsync that stalls some workers cannot bunch their requests up past the limit. To
+// keep the users whose intent is written but whose request is not yet sent few (a SIGKILL
+// leaves them unknown), only a few workers at a time may be between the two: the slots.
+type pacer struct {
+	limiter *rate.Limiter
+	floor   rate.Limit
+	slots   chan struct{}
+
+	mu          sync.Mutex
+	until       time.Time // no request starts before this
+	rateLimited int
+}
+
+func newPacer(l *rate.Limiter) *pacer {
+	return &pacer{limiter: l, floor: l.Limit() * minRateShare, slots: make(chan struct{}, readySlots)}
+}
+
+// reserve waits until the run is not paused and a slot is free, or ctx ends. The caller
+// writes its intent, then calls clear and release.
+func (p *pacer) reserve(ctx context.Context) error {
+	if err := p.waitPause(ctx); err != nil {
+		return err
+	}
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pacer) release() { <-p.slots }
+
+// clear blocks until a request may be sent now: the limiter's turn, outside any pause.
+func (p *pacer) clear(ctx context.Context) error {
+	for {
+		if err := p.waitPause(ctx); err != nil {
+			return err
+		}
+		if err := p.limiter.Wait(ctx); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		paused := time.Now().Before(p.until) // a 429 came in while this worker waited its turn
+		p.mu.Unlock()
+		if !paused {
+			return nil
+		}
+	}
+}
+
+func (p *pacer) waitPause(ctx context.Context) error {
+	for {
+		p.mu.Lock()
+		pause := time.Until(p.until)
+		p.mu.Unlock()
+		if pause <= 0 {
+			return ctx.Err()
+		}
+		if err := sleep(ctx, pause); err != nil {
+			return err
+		}
+	}
+}
+
+// backOff pauses the whole run after a 429, for the server's Retry-After (or defaultPause),
+// and lowers the rate for the rest of it.
+func (p *pacer) backOff(retryAfter time.Duration) {
+	if retryAfter <= 0 {
+		retryAfter = defaultPause
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rateLimited++
+	if until := time.Now().Add(retryAfter); until.After(p.until) {
+		p.until = until
+	}
+	p.limiter.SetLimit(max(p.floor, p.limiter.Limit()*slowdown))
+}
+
+func (p *pacer) rateLimitedCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rateLimited
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
