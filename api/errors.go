@@ -129,7 +129,7 @@ var droppedHeaders = map[string]bool{
 // empty or cut short. Every string from the server goes through clean, which removes the
 // client's key (see Client.redact), control and invisible characters, and bounds its length.
 func newError(resp *http.Response, body []byte, redact func(string) string) *Error {
-	clean := func(s string, max int) string { return cleanText(redact(s), max) }
+	clean := func(s string, max int) string { return cleanRedacted(s, max, redact) }
 	e := &Error{
 		StatusCode: resp.StatusCode,
 		Header:     keptHeader(resp.Header, redact),
@@ -244,6 +244,13 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
+// cleanRedacted is cleanText with the key redacted in between: after the characters cleaning
+// drops (which, inside the key, would hide it from redact and then put it back together) and
+// before the cut (which could leave part of it).
+func cleanRedacted(s string, max int, redact func(string) string) string {
+	return cleanText(redact(cleanText(s, len(s))), max)
+}
+
 // cleanText makes a server's string safe to show: invalid UTF-8, control characters
 // (C0, C1), invisible formatting characters (bidi overrides, zero-width) and line or
 // paragraph separators are dropped, and the result is cut to at most max bytes, marked "…".
@@ -280,7 +287,7 @@ const maxTransportErrorLen = 1024
 // is replaced by one with the cleaned text, which keeps only a context error to match.
 func cleanTransportError(err error, redact func(string) string) error {
 	msg := err.Error()
-	clean := cleanText(redact(msg), maxTransportErrorLen)
+	clean := cleanRedacted(msg, maxTransportErrorLen, redact)
 	if clean == msg {
 		return err
 	}

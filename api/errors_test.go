@@ -298,3 +298,23 @@ func TestErrorHeaderDropsTheKeyInAnyCase(t *testing.T) {
 		t.Errorf("Error.Header lost an ordinary header: %v", apiErr.Header)
 	}
 }
+
+// TestTheKeyIsRedactedAfterCleaning: cleaning drops control and invisible characters and
+// invalid UTF-8; the key with such characters inside it must not come out of cleaning whole.
+func TestTheKeyIsRedactedAfterCleaning(t *testing.T) {
+	split := testKey[:12] + "\u200b" + testKey[12:20] + "\x00\xff" + testKey[20:]
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, map[string]any{
+			"errors":         []any{map[string]any{"code": "x", "message": "you sent " + split, "long_message": "you sent " + split}},
+			"clerk_trace_id": split,
+		})
+	})
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v", err)
+	}
+	if s := fmt.Sprintf("%v %+v", err, *apiErr); strings.Contains(s, testKey) {
+		t.Errorf("cleaning put the key back together: %s", s)
+	}
+}
