@@ -51,12 +51,14 @@ check-generated:
 		head -40 "$$tmp/diff"; echo "Run 'make generate' and commit gen/ with the spec."; exit 1; \
 	fi; echo "check-generated: gen/ is what openapi.yaml generates"
 
-## lint: gofmt, go vet and the pinned staticcheck.
+## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module.
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	@set -e; for m in $(TEST_MODULES); do echo "== lint $$m"; \
+		(cd $$m && $(GO) vet ./... && $(GO) tool -modfile=$(CURDIR)/internal/tools/lint/go.mod staticcheck ./...); done
 
 ## bench: benchmarks, benchstat-friendly, into files (compare two runs: benchstat old.txt new.txt).
 ## bench-clients.txt: Create and Revoke through api, bare gen, a hand-written client and

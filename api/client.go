@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	signintokens "github.com/clerkgen/signintokens"
@@ -61,12 +60,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	// The key lives only inside these closures: no field of Client holds it, so no fmt verb,
 	// reflection-based dumper or log handler that walks the struct can print it.
 	auth := []string{"Bearer " + secretKey}
-	redact := func(s string) string {
-		if !strings.Contains(s, secretKey) {
-			return s
-		}
-		return strings.ReplaceAll(s, secretKey, "[REDACTED]")
-	}
+	redact := func(s string) string { return redactFold(s, secretKey) }
 	// Header values are built once and shared by every request (transports do not modify
 	// them); the generated client sets Content-Type on requests with a body.
 	accept := []string{"application/json"}

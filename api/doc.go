@@ -30,7 +30,8 @@
 //   - a secret key that is not sk_test_… or sk_live_… in printable ASCII;
 //   - a base URL that is not https (or plain http to a loopback host), that carries user info,
 //     a query or a fragment, or whose path is neither empty nor ends in /v1 (see [WithBaseURL]);
-//   - a [RetryPolicy] outside its bounds.
+//   - a [RetryPolicy] outside its bounds;
+//   - a nil context, and a call on a Client that [NewClient] did not make (nil or zero).
 //
 // An ExpiresIn of 0 takes the client's default ([DefaultExpiry], 30 days, unless
 // [WithDefaultExpiry]), and the chosen expiry is always sent, so a token's lifetime never
@@ -50,8 +51,10 @@
 //		// the token was accepted or revoked already
 //	}
 //
-// A 2xx whose body is not a sign-in token is [ErrInvalidResponse]. Every response body is
-// read up to 1 MiB and no further; one declared larger is not read at all. A 3xx is an
+// A 2xx whose body is not a sign-in token, or that answers Create without the token and URL,
+// is [ErrInvalidResponse] (Create's error then warns that the token may exist all the same).
+// Every response body is read up to 1 MiB and no further; one declared larger is not read at
+// all. A 3xx is an
 // *Error too: no redirect is ever followed, whatever [*http.Client] the client uses. On any
 // error the token returned is nil.
 //

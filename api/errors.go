@@ -30,8 +30,9 @@ var (
 	// ErrRateLimited is matched by an *Error with status 429, returned when the client did not
 	// (or no longer could) wait.
 	ErrRateLimited = errors.New("rate limited")
-	// ErrInvalidResponse is returned when a 2xx response is not a sign-in token, or its body
-	// is over the 1 MiB bound. For Create the token may have been minted all the same.
+	// ErrInvalidResponse is returned when a 2xx response is not a sign-in token (for Create,
+	// one with its token and URL), or its body is over the 1 MiB bound. For Create the token
+	// may have been minted all the same.
 	ErrInvalidResponse = errors.New("invalid response")
 )
 
@@ -128,7 +129,7 @@ var droppedHeaders = map[string]bool{
 // empty or cut short. Every string from the server goes through clean, which removes the
 // client's key (see Client.redact), control and invisible characters, and bounds its length.
 func newError(resp *http.Response, body []byte, redact func(string) string) *Error {
-	clean := func(s string, max int) string { return cleanText(redact(s), max) }
+	clean := func(s string, max int) string { return cleanRedacted(s, max, redact) }
 	e := &Error{
 		StatusCode: resp.StatusCode,
 		Header:     keptHeader(resp.Header, redact),
@@ -191,7 +192,7 @@ func keptHeader(h http.Header, redact func(string) string) http.Header {
 	out := make(http.Header, min(len(h), 32))
 	size := 0
 	for name, values := range h {
-		if droppedHeaders[name] {
+		if droppedHeaders[name] || redact(name) != name { // a name too: a header name can be the key, case-changed
 			continue
 		}
 		for _, v := range values {
@@ -204,6 +205,50 @@ func keptHeader(h http.Header, redact func(string) string) http.Header {
 		}
 	}
 	return out
+}
+
+// redactFold replaces every copy of key in s with [REDACTED], in any letter case: a proxy or
+// server may echo it lower-cased, and net/http canonicalizes a header name's case. key is
+// ASCII (checkSecretKey), so comparing bytes with ASCII letters folded finds every copy.
+func redactFold(s, key string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(key) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(key)], key) {
+			b.WriteString(s[last:i])
+			b.WriteString(redacted)
+			last = i + len(key)
+			i = last - 1
+		}
+	}
+	if last == 0 {
+		return s // the common case: nothing to do, nothing allocated
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanRedacted is cleanText with the key redacted in between: after the characters cleaning
+// drops (which, inside the key, would hide it from redact and then put it back together) and
+// before the cut (which could leave part of it).
+func cleanRedacted(s string, max int, redact func(string) string) string {
+	return cleanText(redact(cleanText(s, len(s))), max)
 }
 
 // cleanText makes a server's string safe to show: invalid UTF-8, control characters
@@ -242,7 +287,7 @@ const maxTransportErrorLen = 1024
 // is replaced by one with the cleaned text, which keeps only a context error to match.
 func cleanTransportError(err error, redact func(string) string) error {
 	msg := err.Error()
-	clean := cleanText(redact(msg), maxTransportErrorLen)
+	clean := cleanRedacted(msg, maxTransportErrorLen, redact)
 	if clean == msg {
 		return err
 	}

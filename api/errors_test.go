@@ -254,3 +254,67 @@ func TestErrorHeaderIsBounded(t *testing.T) {
 		t.Fatalf("*Error keeps %d bytes of headers", size)
 	}
 }
+
+// TestASuccessThatIsNotATokenDoesNotEchoTheKey: a 2xx whose object field repeats the request's
+// Authorization (and a terminal escape) is refused with an error that quotes neither.
+func TestASuccessThatIsNotATokenDoesNotEchoTheKey(t *testing.T) {
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"object": r.Header.Get("Authorization") + "\x1b[31m" + strings.Repeat("x", 4000), "id": ""})
+	})
+	_, err := c.Create(context.Background(), CreateParams{UserID: "user_1"})
+	if !errors.Is(err, ErrInvalidResponse) {
+		t.Fatalf("err = %v; want ErrInvalidResponse", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "SECRETKEY") || strings.ContainsAny(msg, "\x1b") || len(msg) > 1024 {
+		t.Errorf("error carries the key, an escape or unbounded server text (%d bytes): %.300q", len(msg), msg)
+	}
+}
+
+// TestErrorHeaderDropsTheKeyInAnyCase: a proxy that echoes the key lower-cased, or as a header
+// name (which net/http canonicalizes, changing its case), leaves no copy in Error.Header.
+func TestErrorHeaderDropsTheKeyInAnyCase(t *testing.T) {
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		w.Header()[strings.TrimPrefix(auth, "Bearer ")] = []string{"1"}
+		w.Header().Set("X-Echo-Lower", strings.ToLower(auth))
+		w.Header().Set("X-Echo-Upper", strings.ToUpper(auth))
+		w.Header().Set("X-Request-Id", "req_1")
+		w.WriteHeader(400)
+	})
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v", err)
+	}
+	lowKey := strings.ToLower(testKey)
+	for name, vs := range apiErr.Header {
+		for _, s := range append([]string{name}, vs...) {
+			if strings.Contains(strings.ToLower(s), lowKey) {
+				t.Errorf("Error.Header keeps the key in %s: %q", name, s)
+			}
+		}
+	}
+	if apiErr.Header.Get("X-Request-Id") != "req_1" {
+		t.Errorf("Error.Header lost an ordinary header: %v", apiErr.Header)
+	}
+}
+
+// TestTheKeyIsRedactedAfterCleaning: cleaning drops control and invisible characters and
+// invalid UTF-8; the key with such characters inside it must not come out of cleaning whole.
+func TestTheKeyIsRedactedAfterCleaning(t *testing.T) {
+	split := testKey[:12] + "\u200b" + testKey[12:20] + "\x00\xff" + testKey[20:]
+	c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, map[string]any{
+			"errors":         []any{map[string]any{"code": "x", "message": "you sent " + split, "long_message": "you sent " + split}},
+			"clerk_trace_id": split,
+		})
+	})
+	_, err := c.Revoke(context.Background(), "sit_1")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v", err)
+	}
+	if s := fmt.Sprintf("%v %+v", err, *apiErr); strings.Contains(s, testKey) {
+		t.Errorf("cleaning put the key back together: %s", s)
+	}
+}

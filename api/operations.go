@@ -25,6 +25,9 @@ type CreateParams struct {
 //
 //meta:operation POST /sign_in_tokens
 func (c *Client) Create(ctx context.Context, p CreateParams) (*SignInToken, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, err
+	}
 	body, err := c.createBody(p)
 	if err != nil {
 		return nil, err
@@ -41,10 +44,25 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*SignInToken, erro
 //
 //meta:operation POST /sign_in_tokens/{sign_in_token_id}/revoke
 func (c *Client) Revoke(ctx context.Context, signInTokenID string) (*SignInToken, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, err
+	}
 	if err := checkSignInTokenID(signInTokenID); err != nil {
 		return nil, err
 	}
 	return c.call(ctx, revoke, input{id: signInTokenID})
+}
+
+// usable refuses a call that would otherwise panic inside net/http or on a nil field: a nil
+// context, or a Client that NewClient did not make (nil, or the zero value).
+func (c *Client) usable(ctx context.Context) error {
+	switch {
+	case c == nil || c.raw == nil:
+		return invalidInput("the Client was not made by NewClient")
+	case ctx == nil:
+		return invalidInput("the context is nil; pass context.Background() or a context with a deadline")
+	}
+	return nil
 }
 
 // operation is one of the two endpoints.

@@ -133,3 +133,44 @@ func TestRefusedCallsSendNothing(t *testing.T) {
 		t.Fatalf("server saw %d requests; only the valid 128-character revoke should reach it", n)
 	}
 }
+
+// TestCarelessCallsGetAnErrorNotAPanic: a nil context, or a Client not made by NewClient,
+// is refused with ErrInvalidInput and nothing is sent, instead of a nil-pointer panic (or, for
+// the zero Client, an error blaming ExpiresIn).
+func TestCarelessCallsGetAnErrorNotAPanic(t *testing.T) {
+	c, srv, _ := setup(t, okToken("sit_1", "pending"))
+	var nilCtx context.Context
+	var zero Client
+	var nilClient *Client
+	p := CreateParams{UserID: "user_2abc", ExpiresIn: time.Hour}
+	for name, call := range map[string]func() (*SignInToken, error){
+		"Create with a nil context": func() (*SignInToken, error) { return c.Create(nilCtx, p) },
+		"Revoke with a nil context": func() (*SignInToken, error) { return c.Revoke(nilCtx, "sit_1") },
+		"Create on a zero Client": func() (*SignInToken, error) {
+			return zero.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+		},
+		"Create on a zero Client, 1h": func() (*SignInToken, error) { return zero.Create(context.Background(), p) },
+		"Revoke on a zero Client":     func() (*SignInToken, error) { return zero.Revoke(context.Background(), "sit_1") },
+		"Create on a nil *Client":     func() (*SignInToken, error) { return nilClient.Create(context.Background(), p) },
+		"Revoke on a nil *Client":     func() (*SignInToken, error) { return nilClient.Revoke(context.Background(), "sit_1") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var tok *SignInToken
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("panicked: %v", r)
+					}
+				}()
+				tok, err = call()
+			}()
+			if tok != nil || !errors.Is(err, ErrInvalidInput) || strings.Contains(err.Error(), "ExpiresIn") {
+				t.Errorf("= %v, %v; want ErrInvalidInput naming the real problem", tok, err)
+			}
+		})
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("server saw %d requests; want none", n)
+	}
+}

@@ -29,7 +29,7 @@ func readResponse(resp *http.Response, redact func(string) string) (*SignInToken
 	}
 	if !d.wire.Object.isToken || d.wire.ID == "" {
 		return nil, fmt.Errorf("%w: %d response is not a sign-in token (object %q, id empty: %t)",
-			ErrInvalidResponse, resp.StatusCode, d.wire.Object.other, d.wire.ID == "")
+			ErrInvalidResponse, resp.StatusCode, cleanRedacted(d.wire.Object.other, maxCodeLen, redact), d.wire.ID == "")
 	}
 	return d.result(), nil
 }

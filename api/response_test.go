@@ -17,6 +17,11 @@ func TestSuccessThatIsNotASignInTokenFails(t *testing.T) {
 		"no id":          `{"object":"sign_in_token","status":"pending"}`,
 		"wrong types":    `{"object":"sign_in_token","id":"sit_1","created_at":"yesterday"}`,
 		"over the bound": `{"object":"sign_in_token","id":"sit_1","pad":"` + strings.Repeat("x", 1<<20) + `"}`,
+		// A created token that carries no credential cannot be handed to anyone: a success
+		// would leave the caller (and the CLI, exit 0) with nothing to send.
+		"no credentials": `{"object":"sign_in_token","id":"sit_1","status":"pending","user_id":"user_2abc"}`,
+		"no url":         `{"object":"sign_in_token","id":"sit_1","status":"pending","user_id":"user_2abc","token":"t"}`,
+		"empty token":    `{"object":"sign_in_token","id":"sit_1","status":"pending","user_id":"user_2abc","token":"","url":"https://x"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, srv, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {

@@ -212,6 +212,10 @@ func (c *Client) attempt(ctx context.Context, op operation, in input, n int) (to
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk request", attrs...)
 	}
+	if err == nil && op == create && (tok.Token.Reveal() == "" || tok.URL.Reveal() == "") {
+		// Clerk sends both on creation; without them the token cannot be handed to anyone.
+		tok, err = nil, fmt.Errorf("%w: %d response is a sign-in token without its token or URL", ErrInvalidResponse, resp.StatusCode)
+	}
 	if err != nil && op == create && errors.Is(err, ErrInvalidResponse) {
 		err = fmt.Errorf("%w; Clerk may have created the token all the same", err)
 	}

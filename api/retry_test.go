@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strings"
@@ -357,5 +358,38 @@ func TestARefusedDialIsNotALostRevocation(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "may have revoked") {
 		t.Fatalf("error %q blames an attempt that never reached the server", err)
+	}
+}
+
+// lateTraceTransport delivers each request to next and then fails it with a timeout before
+// reporting WroteRequest, as net/http's HTTP/2 transport does when the request's context ends
+// (a caller's http.Client.Timeout, or the default client's per-attempt timeout) between
+// flushing the request and tracing it: it returns at once, and its writer reports later.
+type lateTraceTransport struct{ next http.RoundTripper }
+
+func (lt lateTraceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	trace := httptrace.ContextClientTrace(req.Context())
+	if trace != nil && trace.GotConn != nil {
+		trace.GotConn(httptrace.GotConnInfo{})
+	}
+	resp, err := lt.next.RoundTrip(req.WithContext(context.Background())) // the server has it all
+	if err == nil {
+		resp.Body.Close()
+	}
+	return nil, &url.Error{Op: "Post", URL: req.URL.String(), Err: context.DeadlineExceeded}
+}
+
+// TestCreateIsNotRetriedAfterATimeoutTheTraceHadNotSeen: a timeout proves nothing about what
+// reached the server, whether or not the transport had reported the request written.
+func TestCreateIsNotRetriedAfterATimeoutTheTraceHadNotSeen(t *testing.T) {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, srv, _ := setup(t, okToken("sit_1", "pending"),
+		WithHTTPClient(&http.Client{Transport: lateTraceTransport{tr}}), fastRetries(4))
+	if _, err := createOnce(c); err == nil {
+		t.Fatal("Create succeeded though it timed out")
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("Create reached the server %d times after a timeout; want 1", n)
 	}
 }

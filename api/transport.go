@@ -194,7 +194,7 @@ func (w *wireTrace) attach(ctx context.Context) context.Context {
 
 // notSent reports whether err certainly came before the server could have seen the whole
 // request: the dial failed, or the transport reported a connection but never a request
-// written in full. A transport that reports nothing (a custom RoundTripper) proves nothing,
+// written in full, and did not give up on a timeout. A transport that reports nothing (a custom RoundTripper) proves nothing,
 // so only a dial error counts there.
 //
 // A nil *wireTrace (an attempt not traced) proves nothing either.
@@ -206,5 +206,18 @@ func (w *wireTrace) notSent(err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
 	}
+	if isTimeout(err) {
+		// net/http's HTTP/2 transport returns as soon as the request's context ends (an
+		// http.Client.Timeout, the default client's per-attempt one included) without waiting
+		// for its writer, which may have flushed the whole request and not yet reported it.
+		return false
+	}
 	return w != nil && w.gotConn.Load()
+}
+
+// isTimeout reports a deadline or cancellation, in any of the forms net/http returns it.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &ne) && ne.Timeout()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -377,5 +378,53 @@ func TestBothDoorsAreSafeTogether(t *testing.T) {
 	}
 	if _, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"}); err != nil {
 		t.Fatalf("after Reset: %v", err)
+	}
+}
+
+// TestRecordsAndViolationsCarryNoCredentials: a careless client that echoes a minted ticket,
+// its sign-in URL or the key in a request's body, headers or path does not make the fake's
+// records, violations or control API carry them.
+func TestRecordsAndViolationsCarryNoCredentials(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations())
+	tok, err := s.Client().Create(context.Background(), api.CreateParams{UserID: "user_2abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticket, url := credentials(tok)
+	key := s.SecretKey()
+	body := `{"user_id":"user_2abc","echo":"` + ticket + `","url":"` + url + `","key":"` + key + `"}`
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/sign_in_tokens", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Echo", ticket+" "+key)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	// The ticket passed where the token's id goes, and the key where no key goes.
+	post(t, s.URL()+"/sign_in_tokens/"+ticket+"/revoke", key, "").Body.Close()
+	post(t, s.URL()+"/"+key, key, "").Body.Close()
+
+	var rendered strings.Builder
+	reqs, viols := s.Requests(), s.Violations()
+	if len(reqs) < 3 || len(viols) == 0 {
+		t.Fatalf("%d requests, %d violations recorded; want the 3 requests and their violations", len(reqs), len(viols))
+	}
+	fmt.Fprintf(&rendered, "%+v\n%#v\n%v\n", reqs, reqs, viols)
+	payload, _ := json.Marshal(reqs)
+	rendered.Write(payload)
+	c := newControlClient(t, s)
+	for _, path := range []string{"/__clienttest/requests", "/__clienttest/violations"} {
+		var raw json.RawMessage
+		c.do(http.MethodGet, path, "KEY", "", &raw)
+		rendered.Write(raw)
+	}
+	signature := ticket[strings.LastIndexByte(ticket, '.')+1:]
+	for what, secret := range map[string]string{"ticket": signature, "key": key} {
+		if strings.Contains(rendered.String(), secret) {
+			t.Errorf("the fake's records carry the %s:\n%s", what, rendered.String())
+		}
+	}
+	if !strings.Contains(rendered.String(), "user_2abc") {
+		t.Errorf("the records lost what is not a credential:\n%s", rendered.String())
 	}
 }

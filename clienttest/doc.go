@@ -71,7 +71,8 @@
 //	                                       {"kind":"lose","status":503} {"kind":"drop"} {"kind":"latency","latency_ms":250}
 //	POST /__clienttest/reset               204
 //
-// Timestamps are Unix milliseconds; a request's Authorization header is shown as [REDACTED];
+// Timestamps are Unix milliseconds; a request's Authorization header is shown as [REDACTED],
+// and so are the fake's key and its tickets wherever else a request carried them (see Request);
 // errors are {"error":"…"}. Control requests are never recorded, never count against the
 // rate limit and never wait out the latency.
 //

@@ -29,7 +29,7 @@ const maxAPIRequestBody = 64 << 10
 type Handler struct {
 	contract        *contract
 	store           *store
-	key             string
+	key             api.Secret   // so that no fmt verb or log handler that walks a Handler prints it
 	report          func(string) // nil: violations are only listed
 	allowViolations bool
 	limiter         *rateLimiter // nil: no rate limit
@@ -63,7 +63,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 	h := &Handler{
 		contract:        mustContract(),
 		store:           newStore(cfg.users, cfg.tokenLimit, cfg.now),
-		key:             cfg.secretKey,
+		key:             api.NewSecret(cfg.secretKey),
 		report:          cfg.onViolation,
 		allowViolations: cfg.allowViolations,
 		limiter:         newRateLimiter(cfg.rateLimit, cfg.rateWindow),
@@ -79,7 +79,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 }
 
 // SecretKey returns the sk_test_… key the fake accepts.
-func (h *Handler) SecretKey() string { return h.key }
+func (h *Handler) SecretKey() string { return h.key.Reveal() }
 
 // Accept is the user signing in with the token: pending → accepted. It fails for an unknown,
 // expired or no longer pending token.
@@ -169,7 +169,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIRequestBody))
-	h.requests.add(recordOf(r, body))
+	h.requests.add(recordOf(r, body, h.scrub))
 	if !h.delay(r.Context()) {
 		return // the caller gave up; nobody is listening
 	}
@@ -243,7 +243,7 @@ func writeRaw(w http.ResponseWriter, status int, header http.Header, payload []b
 // violate lists msg and reports it. A caller's violation is not reported under
 // AllowContractViolations; a fault of the fake's own always is.
 func (h *Handler) violate(msg string, ours bool) {
-	msg = truncate(msg)
+	msg = truncate(h.scrub(msg))
 	h.violations.add(msg)
 	if h.report != nil && (ours || !h.allowViolations) {
 		h.report(msg)

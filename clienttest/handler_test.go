@@ -1,9 +1,13 @@
 package clienttest_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -218,5 +222,54 @@ func TestTokensAreTheFakesOwnModel(t *testing.T) {
 		CreatedAt: newManualClock().Now(), UpdatedAt: clock.Now(), ExpiresAt: newManualClock().Now().Add(time.Hour)}
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("Tokens() = %+v\nwant %+v", got, want)
+	}
+}
+
+// TestTheFakePrintsWithoutItsKey: the fake's key (which a test may set to its real
+// development key, to share one environment) is not in any rendering of the fake itself, as
+// a test that logs its fixtures would make one.
+func TestTheFakePrintsWithoutItsKey(t *testing.T) {
+	const key = "sk_test_fakeKEYthatMustNotPrint"
+	s := clienttest.NewServer(t, clienttest.WithSecretKey(key))
+	var out strings.Builder
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", s.Handler)
+		fmt.Fprintf(&out, verb+"\n", s)
+	}
+	slog.New(slog.NewTextHandler(&out, nil)).Info("fake", "handler", s.Handler, "server", s)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("fake", "handler", s.Handler, "server", s)
+	if strings.Contains(out.String(), "fakeKEY") {
+		t.Errorf("a rendering of the fake carries its key:\n%s", out.String())
+	}
+	if s.SecretKey() != key {
+		t.Errorf("SecretKey() = %q", s.SecretKey())
+	}
+}
+
+// TestServerCloseClosesAConnectionStillSending: a client stuck sending its body (a broken
+// client, or one the test abandoned) keeps its handler reading; Close closes that connection
+// too instead of waiting for the client forever, as httptest.Server.Close alone would.
+func TestServerCloseClosesAConnectionStillSending(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations()) // the body Close cuts short is one
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.Origin(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: fake\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n{", s.SecretKey())
+	// The server says 100 Continue once the handler starts reading the body: it is now waiting
+	// for the other 999 bytes, which never come.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "100") {
+		t.Fatalf("read %q, %v; want 100 Continue", status, err)
+	}
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waits for a client that never finishes its request")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -22,8 +23,9 @@ const (
 
 // Request is one authenticated API request the fake received. Header and Body are bounded
 // copies: a body is cut at 16 KiB and headers stop at 8 KiB (in name order), which no request
-// of this API reaches. Header holds Authorization as sent, the fake's own key; the control API
-// shows it as [REDACTED].
+// of this API reaches. The fake's key and its tickets (and so sign-in URLs) are [REDACTED]
+// wherever they appear, Authorization included ("Bearer [REDACTED]": only requests with the
+// fake's key are recorded); the control API shows Authorization as [REDACTED].
 type Request struct {
 	Method string
 	Path   string // e.g. /v1/sign_in_tokens
@@ -31,23 +33,25 @@ type Request struct {
 	Body   []byte
 }
 
-// ring keeps the last cap items added, and counts every one.
+// ring keeps the last size items added, and counts every one. It grows as items come, so
+// that a large size costs only what is recorded.
 type ring[T any] struct {
 	mu    sync.Mutex
+	size  int
 	items []T
 	next  int // where the next item goes once items is full
 	total int // items added since the last reset
 }
 
 func newRing[T any](size int) *ring[T] {
-	return &ring[T]{items: make([]T, 0, size)}
+	return &ring[T]{size: size}
 }
 
 func (r *ring[T]) add(v T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.total++
-	if len(r.items) < cap(r.items) {
+	if len(r.items) < r.size {
 		r.items = append(r.items, v)
 		return
 	}
@@ -74,12 +78,52 @@ func (r *ring[T]) reset() {
 	r.items, r.next, r.total = r.items[:0], 0, 0
 }
 
-// recordOf is r as the history keeps it: a bounded, exact-size copy.
-func recordOf(r *http.Request, body []byte) Request {
+// recordOf is r as the history keeps it: a bounded, exact-size copy, with scrub applied to
+// its path, header values and body.
+func recordOf(r *http.Request, body []byte, scrub func(string) string) Request {
+	if len(body) > 0 { // scrubbed before the cut, which could leave part of a key
+		if s := scrub(string(body)); s != string(body) {
+			body = []byte(s)
+		}
+	}
 	if len(body) > maxRecordedBody {
 		body = body[:maxRecordedBody]
 	}
-	return Request{Method: r.Method, Path: r.URL.Path, Header: boundedHeader(r.Header), Body: bytesClone(body)}
+	header := boundedHeader(r.Header)
+	for _, vs := range header {
+		for i, v := range vs {
+			vs[i] = scrub(v)
+		}
+	}
+	return Request{Method: r.Method, Path: scrub(r.URL.Path), Header: header, Body: bytesClone(body)}
+}
+
+// scrub replaces the fake's key, and every ticket shaped like the fake's (and so the ticket in
+// a sign-in URL), with [REDACTED]: a careless client may echo them anywhere in a request, and
+// what the fake records and reports goes to test logs and, through the control API, to other
+// processes.
+func (h *Handler) scrub(s string) string {
+	const redacted = "[REDACTED]"
+	if key := h.key.Reveal(); strings.Contains(s, key) {
+		s = strings.ReplaceAll(s, key, redacted)
+	}
+	prefix := ticketHeader + "."
+	for {
+		i := strings.Index(s, prefix)
+		if i < 0 {
+			return s
+		}
+		end := i + len(prefix)
+		for end < len(s) && isTicketByte(s[end]) {
+			end++
+		}
+		s = s[:i] + redacted + s[end:]
+	}
+}
+
+// isTicketByte reports the bytes of a ticket: base64url and the dots between its parts.
+func isTicketByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
 }
 
 // bytesClone copies b at its exact size.

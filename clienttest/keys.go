@@ -35,7 +35,7 @@ func (h *Handler) authenticate(r *http.Request) *violation {
 		strings.ContainsAny(values[0][len(scheme):], " \t"):
 		return malformed(`the Authorization header is not "Bearer <secret key>"`)
 	}
-	if subtle.ConstantTimeCompare([]byte(values[0][len(scheme):]), []byte(h.key)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(values[0][len(scheme):]), []byte(h.key.Reveal())) != 1 {
 		return &violation{status: http.StatusUnauthorized, code: "clerk_key_invalid",
 			message: where + ": Authorization carries a secret key this fake does not accept (see SecretKey)"}
 	}

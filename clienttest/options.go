@@ -40,6 +40,10 @@ func (c *config) check() error {
 	case c.latency < 0:
 		return fmt.Errorf("clienttest: WithLatency(%v): want 0 or more", c.latency)
 	}
+	// Past these, a bound is no bound (math.MaxInt says "keep everything"), and the store's
+	// arithmetic on its limit must not overflow, on 32-bit platforms too.
+	c.history = min(c.history, maxBound)
+	c.tokenLimit = min(c.tokenLimit, maxBound)
 	return nil
 }
 
@@ -93,6 +97,9 @@ func OnViolation(report func(msg string)) Option {
 func WithRateLimit(n int, window time.Duration) Option {
 	return func(c *config) { c.rateLimit, c.rateWindow, c.rateLimitSet = n, window, true }
 }
+
+// maxBound caps WithHistory and WithTokenLimit: 2^28 of either is more than any fake holds.
+const maxBound = 1 << 28
 
 // WithHistory sets how many of the most recent requests, and of the most recent violations,
 // the fake keeps for Requests and Violations (and the control API). Default: DefaultHistory.

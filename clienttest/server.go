@@ -41,11 +41,17 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 }
 
 // Close shuts the fake down, as httptest.Server.Close does: it releases answers waiting out a
-// latency, closes every connection and waits for the handlers to return. Later requests fail
-// to connect. NewServer calls it when the test ends; calling it again does nothing.
+// latency, closes every connection (one still sending its request too) and waits for the
+// handlers to return. Later requests fail to connect. NewServer calls it when the test ends;
+// calling it again does nothing.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.Handler.Close()
+		// httptest.Server.Close waits for active requests, and a client that stopped halfway
+		// through sending one would keep its handler reading forever: refuse new connections,
+		// then close every open one, active or not, before waiting.
+		s.srv.Listener.Close()
+		s.srv.CloseClientConnections()
 		s.srv.Close()
 		s.transport.CloseIdleConnections()
 	})

@@ -3,6 +3,7 @@ package clienttest_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -177,5 +178,17 @@ func TestRefusedAndOversizedBodiesAreNotReadWhole(t *testing.T) {
 	}
 	if len(h.Requests()) != 1 {
 		t.Fatalf("%d requests recorded; want only the authenticated one", len(h.Requests()))
+	}
+}
+
+// TestAHugeHistoryIsAcceptedAndAllocatedAsUsed: WithHistory(math.MaxInt), a caller's "keep
+// everything", is a fake like any other; the history grows with what it records.
+func TestAHugeHistoryIsAcceptedAndAllocatedAsUsed(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.WithHistory(math.MaxInt), clienttest.WithTokenLimit(math.MaxInt))
+	if _, err := s.Client().Create(context.Background(), api.CreateParams{UserID: "user_2abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Requests()); n != 1 {
+		t.Fatalf("%d requests recorded; want 1", n)
 	}
 }

@@ -374,3 +374,21 @@ func TestFakeUsageErrorsExitTwo(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryPrintsViolationsEscaped: a violation names the request's path, which a client
+// chose and net/http decoded ("/v1/%1b[2J%0aerror: forged" holds an escape and a newline);
+// the summary on stderr shows it escaped, one line per violation, like every other line the
+// command prints.
+func TestSummaryPrintsViolationsEscaped(t *testing.T) {
+	var v violationLog
+	v.add("POST /v1/" + evil + " is not an operation of the contract")
+	var out strings.Builder
+	v.summary(1).writeText(&out)
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("summary has %d lines; want the count and one line for the violation:\n%q", len(lines), out.String())
+	}
+	if strings.ContainsFunc(lines[1], func(r rune) bool { return !terminalSafe(r) }) {
+		t.Fatalf("a violation reaches the terminal raw: %q", lines[1])
+	}
+}

@@ -70,7 +70,7 @@ type listedViolation struct {
 func (s fakeSummary) writeText(w io.Writer) {
 	fmt.Fprintf(w, "signintoken fake: %s, %s\n", count(s.Requests, "request"), count(int64(s.Total), "contract violation"))
 	for _, v := range s.Violations {
-		fmt.Fprintf(w, "  - %s\n", v.Message)
+		fmt.Fprintf(w, "  - %s\n", terminalText(v.Message, maxLineLen)) // it names a path a client chose
 	}
 	if more := s.Total - len(s.Violations); more > 0 {
 		fmt.Fprintf(w, "  … and %d more\n", more)

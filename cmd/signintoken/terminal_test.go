@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"unicode"
@@ -90,5 +91,30 @@ func TestTerminalJSONKeepsValues(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "\U0001F600") {
 		t.Errorf("a printable astral rune was escaped: %s", out)
+	}
+}
+
+// TestFailPrintsOneEscapedLine: fail escapes whatever error it is given, not only the api's
+// (which arrive cleaned already, so end-to-end tests pass without this escaping).
+func TestFailPrintsOneEscapedLine(t *testing.T) {
+	var stderr strings.Builder
+	code := fail(&stderr, errors.New("not found\nerror: key revoked\x1b[2J\u202e"))
+	out := stderr.String()
+	if code != exitError || strings.Count(out, "\n") != 1 || strings.ContainsAny(out, "\x1b\u202e") {
+		t.Fatalf("fail = %d, printed %q; want exit 1 and one line with the escapes written out", code, out)
+	}
+	if !strings.Contains(out, `\nerror: key revoked\x1b[2J\u202e`) {
+		t.Errorf("printed %q; want the characters escaped, not dropped", out)
+	}
+}
+
+// TestOutputFailedEscapesTheServersID: the one line that names a token minted but not
+// printed carries the server's id and the write error escaped, like every other line.
+func TestOutputFailedEscapesTheServersID(t *testing.T) {
+	var stderr strings.Builder
+	outputFailed(&stderr, "sit_1"+evil, "minted", "", errors.New("write /dev/stdout: broken pipe"+evil))
+	out := stderr.String()
+	if strings.Count(out, "\n") != 1 || strings.ContainsFunc(out[:len(out)-1], func(r rune) bool { return !terminalSafe(r) }) {
+		t.Fatalf("printed %q; want one line, every unsafe rune escaped", out)
 	}
 }

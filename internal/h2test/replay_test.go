@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/clienttest"
 	"github.com/clerkgen/signintokens/gen"
 	"golang.org/x/net/http2"
 )
@@ -38,6 +39,15 @@ var transports = []struct {
 		tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: testPool}}
 		t.Cleanup(tr.CloseIdleConnections)
 		return facade(newClient(t, srv, n, api.WithHTTPClient(&http.Client{Transport: tr})))
+	}},
+	// clienttest's ContractTransport, as its documentation shows it: between an api.Client and
+	// a real Clerk over HTTP/2. It copies the request to check it; the copy must stay as
+	// impossible to replay as the original.
+	{"clienttest.ContractTransport", func(t *testing.T, srv *h2Server, n int) createFunc {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: testPool}, ForceAttemptHTTP2: true}
+		t.Cleanup(tr.CloseIdleConnections)
+		hc := &http.Client{Transport: clienttest.ContractTransport(t, tr)}
+		return facade(newClient(t, srv, n, api.WithHTTPClient(hc)))
 	}},
 	{"Raw", func(t *testing.T, srv *h2Server, n int) createFunc {
 		c := newClient(t, srv, n)
