@@ -60,12 +60,15 @@ Usage:
   signintoken create --user USER_ID [--org ORG_ID] [--expires 1h] [--json]
   signintoken revoke SIGN_IN_TOKEN_ID [--json]
   signintoken fake [--addr 127.0.0.1:8080]
+  signintoken bulk create --in users.csv --out links.jsonl [--rate 100/10s] [--expires 7d]
+  signintoken bulk revoke --in links.jsonl
   signintoken version | --version
 
 Environment:
-  CLERK_SECRET_KEY  secret key (sk_test_… or sk_live_…). Unset: create and revoke use the
+  CLERK_SECRET_KEY  secret key (sk_test_… or sk_live_…). Unset: create, revoke and bulk use the
                     built-in fake Clerk API, in process; nothing leaves this machine.
-  CLERK_API_URL     base URL of the API (default ` + api.DefaultBaseURL + `); --base-url overrides.
+  CLERK_API_URL     the API's origin, or a URL ending in /v1 (default ` + api.DefaultBaseURL + `);
+                    --base-url overrides.
 
 Run 'signintoken COMMAND --help' for a command's flags.
 Exit status: 0 success, 1 API or network error (or output that could not be written),

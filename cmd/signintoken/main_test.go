@@ -185,8 +185,11 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q", args, code, out)
 		}
 	}
-	if _, out, _ := signintoken(t, nil, "--help"); !strings.Contains(out, "signintoken version | --version") {
-		t.Errorf("--help does not mention version:\n%s", out)
+	_, out, _ := signintoken(t, nil, "--help")
+	for _, cmd := range []string{"signintoken version | --version", "signintoken bulk create", "signintoken bulk revoke"} {
+		if !strings.Contains(out, cmd) {
+			t.Errorf("--help does not mention %q:\n%s", cmd, out)
+		}
 	}
 }
 
