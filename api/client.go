@@ -74,7 +74,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 		return nil
 	}
 	raw, err := gen.NewClientWithResponses(cfg.baseURL,
-		gen.WithHTTPClient(doer{hc, redact}), gen.WithRequestEditorFn(setHeaders))
+		gen.WithHTTPClient(newDoer(hc, redact)), gen.WithRequestEditorFn(setHeaders))
 	if err != nil {
 		return nil, invalidInput("base URL does not parse")
 	}

@@ -59,6 +59,41 @@ func withoutRedirects(hc *http.Client) *http.Client {
 	return &c
 }
 
+// sendingClient returns the copy of hc that a doer sends through: its transport hides a 3xx
+// response's Location from http.Client, which then hands the response back as it is. Refusing
+// redirects in CheckRedirect alone is not enough: http.Client parses Location before it asks
+// CheckRedirect, and a Location that does not parse came back as a transport error quoting the
+// server's text, instead of an *Error with the status (found by FuzzResponse). The doer puts
+// Location back before anyone reads the response.
+func sendingClient(hc *http.Client) *http.Client {
+	c := *hc
+	c.Transport = keepRedirects{hc.Transport}
+	return &c
+}
+
+// hiddenLocation is where keepRedirects keeps a 3xx's Location while http.Client looks; it
+// is not in canonical form, so no server-sent header can be mistaken for it.
+const hiddenLocation = "signintokens-hidden-location"
+
+// keepRedirects is a RoundTripper (nil: http.DefaultTransport, as http.Client would use) whose
+// 3xx responses carry no Location while http.Client decides whether to follow them.
+type keepRedirects struct{ rt http.RoundTripper }
+
+func (k keepRedirects) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt := k.rt
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	resp, err := rt.RoundTrip(req)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if loc, ok := resp.Header["Location"]; ok {
+			delete(resp.Header, "Location")
+			resp.Header[hiddenLocation] = loc
+		}
+	}
+	return resp, err
+}
+
 // refuseRedirect hands a 3xx back as the response. Clerk's API does not redirect, and
 // following one would send the key, and resend a Create, to wherever the Location says.
 func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -72,8 +107,12 @@ var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodyBytes)
 // doer sends every request of a Client, the facade's and Raw's alike: once (see noReplay),
 // reading at most maxBodyBytes of the response, and never returning the key in an error.
 type doer struct {
-	hc     *http.Client
+	hc     *http.Client        // sendingClient's copy: redirects come back as responses
 	redact func(string) string // removes the client's key from text (see cleanTransportError)
+}
+
+func newDoer(hc *http.Client, redact func(string) string) doer {
+	return doer{hc: sendingClient(hc), redact: redact}
 }
 
 func (d doer) Do(req *http.Request) (*http.Response, error) {
@@ -81,6 +120,10 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.hc.Do(req)
 	if err != nil {
 		return nil, cleanTransportError(err, d.redact)
+	}
+	if loc, ok := resp.Header[hiddenLocation]; ok {
+		delete(resp.Header, hiddenLocation)
+		resp.Header["Location"] = loc
 	}
 	if resp.StatusCode < 200 {
 		// A 101 Switching Protocols hands over the raw connection as the body, and no

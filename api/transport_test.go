@@ -319,3 +319,29 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 		t.Fatalf("the redirect target got %d requests, with the key", n)
 	}
 }
+
+// http.Client parses a redirect's Location before it asks CheckRedirect: a Location that does
+// not parse must still come back as an *Error with the status (and the Location, cleaned), not
+// as a transport error quoting the server's text. Found by FuzzResponse.
+func TestARedirectWithABadLocationIsAnError(t *testing.T) {
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		c, _, _ := setup(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "%zz")
+			w.WriteHeader(code)
+		})
+		for name, call := range map[string]func() error{
+			"Create": func() error { _, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"}); return err },
+			"Revoke": func() error { _, err := c.Revoke(context.Background(), "sit_1"); return err },
+		} {
+			err := call()
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != code {
+				t.Errorf("%d, %s: %v (%T); want an *Error with status %d", code, name, err, err, code)
+				continue
+			}
+			if got := apiErr.Header.Get("Location"); got != "%zz" {
+				t.Errorf("%d, %s: Error.Header Location = %q, want the server's", code, name, got)
+			}
+		}
+	}
+}
