@@ -121,6 +121,7 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, cleanTransportError(err, d.redact)
 	}
+	//lint:ignore SA1008 hiddenLocation is not canonical on purpose: no header a server sends has that key.
 	if loc, ok := resp.Header[hiddenLocation]; ok {
 		delete(resp.Header, hiddenLocation)
 		resp.Header["Location"] = loc
