@@ -371,27 +371,8 @@ func TestProgressCounts(t *testing.T) {
 // user than asked (a bug, or a hostile proxy) must not get that link into the output, where
 // it would be sent to the wrong person.
 func TestTokenForAnotherUserIsNotHandedOut(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"object":"sign_in_token","id":"sit_other","user_id":"user_someone_else","status":"pending",`+
-			`"token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y","created_at":1700000000000,"updated_at":1700000000000}`)
-	}))
-	defer srv.Close()
-	c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := files(t)
-	rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Done != 0 || !slices.Equal(rep.UnknownIDs, []string{"user_0000"}) {
-		t.Fatalf("report %+v", rep)
-	}
-	if out := readOutput(t, f.Output); len(out) != 0 {
-		t.Fatalf("the output holds a link for another user: %+v", out[0].UserID)
-	}
+	f := mintOneAgainst(t, `{"object":"sign_in_token","id":"sit_other","user_id":"user_someone_else","status":"pending",`+
+		`"token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y","created_at":1700000000000,"updated_at":1700000000000}`)
 	if j := readJournal(t, f.Output+".journal"); !strings.Contains(j[len(j)-1].Reason, "sit_other") {
 		t.Fatalf("the journal does not name the stray token: %+v", j[len(j)-1])
 	}
@@ -408,26 +389,35 @@ func TestUnusableTokenIsNotHandedOut(t *testing.T) {
 		"id not an id":    `"id":"sit_1\n{}","token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y"`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				io.WriteString(w, `{"object":"sign_in_token",`+fields+`,"user_id":"user_0000","status":"pending","created_at":1700000000000,"updated_at":1700000000000}`)
-			}))
-			defer srv.Close()
-			c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := files(t)
-			rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.Done != 0 || !slices.Equal(rep.UnknownIDs, []string{"user_0000"}) {
-				t.Fatalf("report %+v", rep)
-			}
-			if out := readOutput(t, f.Output); len(out) != 0 {
-				t.Fatalf("the output holds an unusable token for %s", out[0].UserID)
-			}
+			mintOneAgainst(t, `{"object":"sign_in_token",`+fields+`,"user_id":"user_0000","status":"pending","created_at":1700000000000,"updated_at":1700000000000}`)
 		})
 	}
+}
+
+// mintOneAgainst mints for user_0000 through a server that answers every request with body, a
+// 200 that is not a usable token for that user, and checks what both tests above require: the
+// user is unknown, not done, and the output holds nothing. It returns the run's files.
+func mintOneAgainst(t *testing.T, body string) bulk.Files {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := files(t)
+	rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Done != 0 || !slices.Equal(rep.UnknownIDs, []string{"user_0000"}) {
+		t.Fatalf("report %+v", rep)
+	}
+	if out := readOutput(t, f.Output); len(out) != 0 {
+		t.Fatalf("the output holds a token that must not be handed out, for %s", out[0].UserID)
+	}
+	return f
 }
