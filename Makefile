@@ -78,16 +78,21 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkLoopback$$' -benchmem -benchtime 2000x -count 3 . | tee ../bench-loopback.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.txt
 
-## fuzz: every fuzz target, FUZZTIME each (default 10s), on top of its committed seed corpus
+## fuzz: every fuzz target, FUZZTIME each, on top of its committed seed corpus
 ## (testdata/fuzz/<FuzzName>/). Targets are found, not listed, in any module (each runs from its
-## package's directory).
-FUZZTIME ?= 10s
+## package's directory). The default budget is a count of inputs (about 5-10 s each on 2 cores),
+## not a duration: with a duration, Go's fuzzing coordinator can report its own deadline as a
+## failure ("context deadline exceeded", no input written) when a worker is mid-input as time runs
+## out on a loaded machine (golang/go#75804); a count has no deadline to race. FUZZTIME=1m still
+## works for a longer local run. FUZZ_TIMEOUT bounds each target however slow the machine.
+FUZZTIME ?= 40000x
+FUZZ_TIMEOUT ?= 5m
 FUZZ_PKGS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | grep -v '^./internal/tools/' | xargs -r -n1 dirname | sort -u)
 fuzz:
 	@set -e; for pkg in $(FUZZ_PKGS); do \
 		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "== $$pkg $$f ($(FUZZTIME))"; \
-			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) .); \
+			(cd $$pkg && $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -timeout $(FUZZ_TIMEOUT) .); \
 		done; \
 	done
 
