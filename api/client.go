@@ -9,6 +9,7 @@ import (
 
 	signintokens "github.com/clerkgen/signintokens"
 	"github.com/clerkgen/signintokens/gen"
+	"github.com/clerkgen/signintokens/internal/ctxsleep"
 )
 
 // DefaultBaseURL is Clerk's Backend API.
@@ -90,7 +91,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 		defaultExpiry: cfg.defaultExpiry,
 		retry:         cfg.retry,
 		log:           logger,
-		wait:          sleepCtx,
+		wait:          ctxsleep.Sleep,
 	}, nil
 }
 

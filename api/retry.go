@@ -66,21 +66,6 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return rand.N(window + 1)
 }
 
-// sleepCtx waits d, or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // effect is what one failed attempt tells the client about what Clerk did with it.
 type effect int
 

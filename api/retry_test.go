@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/clerkgen/signintokens/internal/ctxsleep"
 )
 
 func createOnce(c *Client) (*SignInToken, error) {
@@ -234,7 +236,7 @@ func TestCancellingTheContextEndsTheWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.wait = func(ctx context.Context, d time.Duration) error {
 		cancel() // the caller gives up while the client waits 9s
-		return sleepCtx(ctx, d)
+		return ctxsleep.Sleep(ctx, d)
 	}
 	_, err := c.Create(ctx, CreateParams{UserID: "user_2abc"})
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRateLimited) {
@@ -251,17 +253,6 @@ func TestACancelledContextSendsNothingMore(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Fatalf("%d requests sent on a cancelled context", n)
-	}
-}
-
-func TestSleepCtx(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Fatalf("sleepCtx on a cancelled context = %v", err)
-	}
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/internal/ctxsleep"
 )
 
 // Clerk's rate limits per instance (https://clerk.com/docs/backend-requests/resources/rate-limits).
@@ -140,7 +141,7 @@ func (p *pacer) waitPause(ctx context.Context) error {
 		if pause <= 0 {
 			return ctx.Err()
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := ctxsleep.Sleep(ctx, pause); err != nil {
 			return err
 		}
 	}
@@ -166,15 +167,4 @@ func (p *pacer) rateLimitedCount() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.rateLimited
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
