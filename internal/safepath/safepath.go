@@ -5,9 +5,10 @@ package safepath
 import "strings"
 
 // Of returns p with every segment that cannot be an id or a file name (over 64 bytes, two
-// dots, or a character neither has) shown as "…". Clerk's ids (sit_2abc…) and the fake's own paths pass;
-// a token sent where an id belongs (revoking by the token, a common bug) does not, so the fake
-// never prints the credential into a CI log, which is often public.
+// dots, or a character neither has) or that is shaped like a secret key (sk_…) shown as "…".
+// Clerk's ids (sit_2abc…) and the fake's own paths pass; a token sent where an id belongs
+// (revoking by the token, a common bug), or a key, does not, so the fake never prints the
+// credential into a CI log, which is often public.
 func Of(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
@@ -19,7 +20,8 @@ func Of(p string) string {
 }
 
 func plain(s string) bool {
-	if len(s) > 64 || strings.Count(s, ".") > 1 { // a JWT is three parts joined by dots
+	// A JWT is three parts joined by dots; a secret key is as id-shaped as an id.
+	if len(s) > 64 || strings.Count(s, ".") > 1 || strings.HasPrefix(s, "sk_") {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -10,6 +10,8 @@ func TestOf(t *testing.T) {
 		"/v1/sign_in_tokens/" + string(make([]byte, 65)):                                            "/v1/sign_in_tokens/…",
 		"/v1/sign_in_tokens/" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "/v1/sign_in_tokens/…",
 		"/v1/users/a b": "/v1/users/…",
+		"/v1/sign_in_tokens/sk_test_2abcDEF/revoke": "/v1/sign_in_tokens/…/revoke", // a key is id-shaped
+		"/__clienttest/sk_live_2abcDEF":             "/__clienttest/…",
 	} {
 		if got := Of(in); got != want {
 			t.Errorf("Of(%q) = %q, want %q", in, got, want)
