@@ -102,13 +102,19 @@ func hammer(t *testing.T, n, workers int, want int, newRequest func() *http.Requ
 			defer wg.Done()
 			for range next {
 				resp, err := client.Do(newRequest())
-				if err == nil {
+				got := ""
+				if err != nil {
+					got = err.Error() // resp is nil
+				} else {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
+					if resp.StatusCode != want {
+						got = resp.Status
+					}
 				}
-				if err != nil || resp.StatusCode != want {
+				if got != "" {
 					mu.Lock()
-					bad = append(bad, fmt.Sprint(resp.StatusCode, err))
+					bad = append(bad, got)
 					mu.Unlock()
 				}
 			}
