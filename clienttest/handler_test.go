@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -203,6 +204,32 @@ func TestServerCloseClosesTheServer(t *testing.T) {
 	s.Close() // again: nothing
 	if _, err := http.Get(s.Origin() + "/__clienttest/openapi.yaml"); err == nil {
 		t.Fatal("the server still answers after Close")
+	}
+}
+
+// TestHandlerCloseReleasesLatency: Handler.Close alone lets an answer waiting out a latency go,
+// so a server around the Handler (signintoken fake's, whose Shutdown waits for active
+// requests) stops promptly. Server.Close also closes the connections, which would release the
+// wait anyway; here nothing else can.
+func TestHandlerCloseReleasesLatency(t *testing.T) {
+	h, err := clienttest.NewHandler(clienttest.WithLatency(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	req := httptest.NewRequest(http.MethodPost, "/v1/sign_in_tokens", strings.NewReader(`{"user_id":"user_2abc"}`))
+	req.Header.Set("Authorization", "Bearer "+h.SecretKey())
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	served := make(chan struct{})
+	go func() { h.ServeHTTP(rec, req); close(served) }()
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a request waiting out an hour's latency was not released by Close")
+	}
+	if rec.Code != http.StatusOK {
+		t.Fatalf("released answer: %d %s; want the token", rec.Code, rec.Body)
 	}
 }
 
