@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clerkgen/signintokens/api"
 	"github.com/clerkgen/signintokens/clienttest"
@@ -144,6 +145,42 @@ func TestRecordedRequestsAreBoundedExactCopies(t *testing.T) {
 	if resp2.StatusCode != 422 || errorCode(t, body) != "request_body_invalid" || len(tb.Reports()) != 1 || !strings.Contains(tb.Reports()[0], "over") {
 		t.Fatalf("a 100 KiB body: %d %s, reports %q; want 422 request_body_invalid saying it is over the bound", resp2.StatusCode, body, tb.Reports())
 	}
+}
+
+// TestViolationsAreCutAtTheirBound: a description is kept to 1 KiB, on a rune boundary,
+// however long the request made it.
+func TestViolationsAreCutAtTheirBound(t *testing.T) {
+	s := clienttest.NewServer(t, clienttest.AllowContractViolations())
+	// Each é segment is shown as "/…", 4 bytes; after "POST /v1/x" the cut falls inside one.
+	post(t, s.URL()+"/x"+strings.Repeat("/é", 1000), s.SecretKey(), "")
+	v := s.Violations()
+	if len(v) != 1 || len(v[0]) > 1<<10+len("…") || !strings.HasSuffix(v[0], "…") || !utf8.ValidString(v[0]) {
+		t.Fatalf("violations %q; want one, cut to 1 KiB on a rune boundary", v)
+	}
+}
+
+// TestFaultQueueAndControlBodiesAreBounded: the fault queue stops at 1024 entries, whichever
+// door adds them, and a control body over 4 KiB is refused unread, valid or not.
+func TestFaultQueueAndControlBodiesAreBounded(t *testing.T) {
+	s := clienttest.NewServer(t)
+	cc := newControlClient(t, s)
+	var e struct{ Error string }
+	padded := `{"kind":"drop"}` + strings.Repeat(" ", 4<<10) // valid JSON, a valid fault
+	if status := cc.do("POST", "/__clienttest/faults", "KEY", padded, &e); status != 400 || !strings.Contains(e.Error, "over 4096 bytes") {
+		t.Fatalf("a 4 KiB control body: %d %q; want 400 saying it is over the bound", status, e.Error)
+	}
+	for range 1024 {
+		s.DropNext(1)
+	}
+	if status := cc.do("POST", "/__clienttest/faults", "KEY", `{"kind":"drop"}`, &e); status != 400 || !strings.Contains(e.Error, "queued already") {
+		t.Fatalf("a fault past 1024 queued: %d %q; want 400", status, e.Error)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "queued already") {
+			t.Fatalf("DropNext past 1024 queued: recovered %v; want a panic saying so", r)
+		}
+	}()
+	s.DropNext(1)
 }
 
 // countingReader counts what is read of an endless body.
