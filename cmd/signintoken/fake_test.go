@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -321,6 +322,45 @@ func TestFakeServesTheControlAPI(t *testing.T) {
 	}
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d\n%s", code, f.stderr)
+	}
+}
+
+// TestFakeStopReleasesAnswersWaitingOutALatency: at SIGTERM the fake lets answers held by a
+// latency go (Handler.Close) before its server's Shutdown, which waits for active requests (5 s
+// at most, and then the process exits): the caller gets its answer, not a dropped connection.
+func TestFakeStopReleasesAnswersWaitingOutALatency(t *testing.T) {
+	f := startFake(t)
+	if status := f.control(t, "POST", "faults", `{"kind":"latency","latency_ms":3600000}`, nil); status != http.StatusNoContent {
+		t.Fatalf("set an hour's latency: %d", status)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.origin, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"user_id":"user_a"}`
+	fmt.Fprintf(conn, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: fake\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", f.key, len(body))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a guard: each read below has been sent
+	r := bufio.NewReader(conn)
+	// 100 Continue: the handler has started; it reads the body, then waits out the latency.
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "100") {
+		t.Fatalf("read %q, %v; want 100 Continue", line, err)
+	}
+	r.ReadString('\n')
+	fmt.Fprint(conn, body)
+	if code := f.stop(t); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, f.stderr)
+	}
+	// Answered before the server stopped, not after (in process, a late answer would still
+	// come; from the binary, which exits, never).
+	log := f.stderr.String()
+	answered, stopped := strings.Index(log, "path=/v1/sign_in_tokens status=200"), strings.Index(log, "fake Clerk API stopped")
+	if answered < 0 || stopped < 0 || answered > stopped {
+		t.Fatalf("the request waiting out the latency was not answered before the fake stopped:\n%s", log)
+	}
+	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the request waiting out the latency: %v, %v; want its answer", resp, err)
 	}
 }
 
