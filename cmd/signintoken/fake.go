@@ -141,5 +141,6 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-// Unwrap lets http.ResponseController reach the connection (the fake's LoseNext drops it).
+// Unwrap lets http.ResponseController reach the server's own ResponseWriter through this one.
+// (DropNext no longer needs it: the fake drops a connection with http.ErrAbortHandler.)
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
