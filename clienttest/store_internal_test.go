@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -24,6 +25,21 @@ func TestSweepsStayAheadWhateverTheLimit(t *testing.T) {
 			if s.nextSweep <= len(s.order) {
 				t.Fatalf("limit %d, after create %d: next sweep at %d tokens, with %d kept: every create sweeps", limit, i+1, s.nextSweep, len(s.order))
 			}
+		}
+	}
+}
+
+// TestUserIDSharingIsBounded: the store keeps each user id once, however many tokens name it,
+// but a fake minting for ever more distinct users stops sharing rather than keep them all.
+func TestUserIDSharingIsBounded(t *testing.T) {
+	const limit = 4
+	s := newStore(nil, limit, time.Now)
+	for i := range 10 * limit {
+		if _, _, err := s.create(fmt.Sprintf("user_%d", i), "", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.userIDs) > 4*limit+1 {
+			t.Fatalf("after %d distinct users, %d ids kept for sharing; want at most %d", i+1, len(s.userIDs), 4*limit+1)
 		}
 	}
 }
