@@ -403,11 +403,18 @@ func TestRecordsAndViolationsCarryNoCredentials(t *testing.T) {
 	// The ticket passed where the token's id goes, and the key where no key goes.
 	post(t, s.URL()+"/sign_in_tokens/"+ticket+"/revoke", key, "").Body.Close()
 	post(t, s.URL()+"/"+key, key, "").Body.Close()
+	// Both in a Content-Type, which the contract check quotes in its violation.
+	req, _ = http.NewRequest(http.MethodPost, s.URL()+"/sign_in_tokens", strings.NewReader(`{"user_id":"user_2abc"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "text/plain; echo="+ticket+"; key="+key)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
 
 	var rendered strings.Builder
 	reqs, viols := s.Requests(), s.Violations()
-	if len(reqs) < 3 || len(viols) == 0 {
-		t.Fatalf("%d requests, %d violations recorded; want the 3 requests and their violations", len(reqs), len(viols))
+	if len(reqs) < 4 || len(viols) == 0 {
+		t.Fatalf("%d requests, %d violations recorded; want the 4 requests and their violations", len(reqs), len(viols))
 	}
 	fmt.Fprintf(&rendered, "%+v\n%#v\n%v\n", reqs, reqs, viols)
 	payload, _ := json.Marshal(reqs)
