@@ -30,18 +30,9 @@ type contract struct {
 }
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = false
-	doc, err := loader.LoadFromData(signintokens.OpenAPISpec())
+	doc, router, err := loadSpec("openapi.yaml", signintokens.OpenAPISpec())
 	if err != nil {
-		return nil, fmt.Errorf("clienttest: load openapi.yaml: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("clienttest: openapi.yaml is invalid: %w", err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("clienttest: route openapi.yaml: %w", err)
+		return nil, err
 	}
 	server, err := url.Parse(doc.Servers[0].URL)
 	if err != nil {
@@ -51,6 +42,25 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	options.WithCustomSchemaErrorFunc(schemaMessage)
 	return &contract{router: router, options: options, specScheme: server.Scheme, specHost: server.Host}, nil
 })
+
+// loadSpec parses, validates and routes an embedded OpenAPI document (openapi.yaml, or the
+// control API's), named for the error.
+func loadSpec(name string, data []byte) (*openapi3.T, routers.Router, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("clienttest: load %s: %w", name, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, nil, fmt.Errorf("clienttest: %s is invalid: %w", name, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("clienttest: route %s: %w", name, err)
+	}
+	return doc, router, nil
+}
 
 func mustContract() *contract {
 	c, err := loadContract()

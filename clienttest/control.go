@@ -2,7 +2,6 @@ package clienttest
 
 import (
 	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // controlPrefix is where the control API lives: a path Clerk's API, all under /v1, never uses.
@@ -39,16 +37,8 @@ func ControlSpec() []byte { return bytes.Clone(controlSpec) }
 const maxControlBody = 4 << 10
 
 var loadControlRouter = sync.OnceValues(func() (routers.Router, error) {
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = false
-	doc, err := loader.LoadFromData(controlSpec)
-	if err != nil {
-		return nil, fmt.Errorf("clienttest: load control.yaml: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("clienttest: control.yaml is invalid: %w", err)
-	}
-	return gorillamux.NewRouter(doc)
+	_, router, err := loadSpec("control.yaml", controlSpec)
+	return router, err
 })
 
 // controlAPI serves the control API: the same model as the Handler's Go methods, over HTTP.
