@@ -108,13 +108,17 @@ spec-valid:
 	$(GO) test -count=1 -run '^TestSpecIsValid|^TestAPIVersion|^TestReleased' .
 
 ## spec-gate: oasdiff between the last release's spec and openapi.yaml. ERR-level (breaking) changes
-## fail unless acknowledged in $(SPEC_ACCEPTED); every change is listed.
+## fail unless acknowledged in $(SPEC_ACCEPTED), each with a reason; every change is listed.
 # The spec paths stay relative: oasdiff's --err-ignore takes the first field of a line that starts
 # with "/" as the API path, and an absolute file path in the copied line would take its place.
 spec-gate:
 	@test -f $(RELEASED)/openapi.yaml || { echo "spec-gate: no released spec at $(RELEASED)/openapi.yaml; record one with 'make record-release VERSION=vX.Y.Z'"; exit 1; }
 	@echo "== wire contract: changes since $$(cat $(RELEASED)/VERSION) (oasdiff)"
 	@$(OASDIFF) changelog --format singleline $(RELEASED)/openapi.yaml openapi.yaml
+	@# oasdiff ignores whatever follows the error line, so the reason the Go API gate requires is checked here.
+	@if reasonless=$$(grep -nvE '^[[:space:]]*(#|$$)' $(SPEC_ACCEPTED) | grep -vE ' -- .*[^[:space:]]'); then \
+		echo "spec-gate: FAIL: an acknowledgement in $(SPEC_ACCEPTED) needs a reason: '<the error line> -- <why>':"; \
+		echo "$$reasonless"; exit 1; fi
 	@if ! out=$$($(OASDIFF) breaking --fail-on ERR --format singleline --err-ignore $(SPEC_ACCEPTED) $(RELEASED)/openapi.yaml openapi.yaml 2>&1); then \
 		echo "spec-gate: FAIL: breaking changes to the wire contract since $$(cat $(RELEASED)/VERSION), not acknowledged:"; \
 		echo "$$out"; \

@@ -7,19 +7,40 @@ import (
 )
 
 // TestLibraryLinksNoValidatorOrYAML keeps consumers' binaries small: the client (api, gen)
-// must not pull in kin-openapi or a YAML library; only clienttest, used in tests, may.
+// must not pull in kin-openapi or a YAML library; only clienttest, used in tests, may. The bulk
+// package links what api does, plus golang.org/x/time: no progress bar or terminal library
+// (the CLI's), and not the fake.
 func TestLibraryLinksNoValidatorOrYAML(t *testing.T) {
+	banned := map[string][]string{
+		"api":  {"kin-openapi", "yaml"},
+		"gen":  {"kin-openapi", "yaml"},
+		"bulk": {"kin-openapi", "yaml", "progressbar", "golang.org/x/term", "clienttest"},
+	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is needed to list dependencies: %v", err)
 	}
-	out, err := exec.Command(gobin, "list", "-deps", "./api", "./gen").CombinedOutput()
+	// One line per package: its import path, then every package it links, transitively.
+	out, err := exec.Command(gobin, "list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}", "./api", "./gen", "./bulk").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	for _, pkg := range strings.Fields(string(out)) {
-		if strings.Contains(pkg, "kin-openapi") || strings.Contains(strings.ToLower(pkg), "yaml") {
-			t.Errorf("api or gen depends on %s", pkg)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(banned) {
+		t.Fatalf("go list listed %d packages, want %d:\n%s", len(lines), len(banned), out)
+	}
+	for _, line := range lines {
+		pkg, deps, _ := strings.Cut(line, " ")
+		name := strings.TrimPrefix(pkg, "github.com/clerkgen/signintokens/")
+		if banned[name] == nil {
+			t.Fatalf("go list listed %s, which this test does not know", pkg)
+		}
+		for _, dep := range strings.Fields(deps) {
+			for _, b := range banned[name] {
+				if strings.Contains(strings.ToLower(dep), b) {
+					t.Errorf("%s depends on %s", name, dep)
+				}
+			}
 		}
 	}
 }

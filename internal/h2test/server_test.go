@@ -81,11 +81,10 @@ func makeCert() ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
 
-// request is one complete request the raw server read: its stream and pseudo-headers.
+// request is one complete request the raw server read.
 type request struct {
-	streamID     uint32
-	method, path string
-	n            int // 1 for the first request the server saw, 2 for the second…
+	streamID uint32
+	n        int // 1 for the first request the server saw, 2 for the second…
 }
 
 // reaction is what the server does with a complete request, writing frames on fr. It
@@ -99,7 +98,6 @@ type h2Server struct {
 	ln    net.Listener
 	react reaction
 	posts atomic.Int32 // requests seen in full (HEADERS, and DATA up to END_STREAM)
-	conns atomic.Int32
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	open  []net.Conn
@@ -144,7 +142,6 @@ func (s *h2Server) accept() {
 		s.mu.Lock()
 		s.open = append(s.open, c)
 		s.mu.Unlock()
-		s.conns.Add(1)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -194,7 +191,7 @@ func (s *h2Server) serve(c *tls.Conn) {
 				}
 			}
 		case *http2.MetaHeadersFrame:
-			r := request{streamID: f.StreamID, method: f.PseudoValue("method"), path: f.PseudoValue("path")}
+			r := request{streamID: f.StreamID}
 			if f.StreamEnded() {
 				done = &r
 			} else {

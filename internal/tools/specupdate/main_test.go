@@ -266,6 +266,17 @@ func TestUpdateRefusesAnOverlayThatNoLongerApplies(t *testing.T) {
 	}
 }
 
+// An action that matches but changes nothing (here the last one, applied twice) is a warning of
+// the overlay library's, and warnings stop the update too: the overlay is out of step.
+func TestUpdateRefusesAnOverlayActionThatDoesNothing(t *testing.T) {
+	overlay := string(readFile(t, overlayFile))
+	last := overlay[strings.LastIndex(overlay, "\n  - target:")+1:]
+	_, _, err := update(readFile(t, "testdata/bapi-2026-05-12.yml"), []byte(overlay+last), "2026-05-12")
+	if err == nil || !strings.Contains(err.Error(), "warnings") || !strings.Contains(err.Error(), "does nothing") {
+		t.Fatalf("err = %v, want the action that does nothing reported", err)
+	}
+}
+
 // When Clerk's spec starts declaring an answer the overlay adds, the update says so.
 func TestUpdateNotesAnAdditionClerkNowDeclares(t *testing.T) {
 	full := strings.Replace(string(readFile(t, "testdata/bapi-2026-05-12.yml")),
