@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +74,16 @@ func TestBulkCreateOnTheBuiltInFake(t *testing.T) {
 	minted, err := bulk.ReadMinted(out)
 	if err != nil || len(minted) != 2 {
 		t.Fatalf("output: %v, %d tokens", err, len(minted))
+	}
+	// The summary and the progress name counts, users and files: never a credential.
+	for _, raw := range fileLines(t, out) {
+		var l struct{ Token, URL string }
+		if err := json.Unmarshal([]byte(raw), &l); err != nil || l.Token == "" || l.URL == "" {
+			t.Fatalf("output line without its token and url: %v", err)
+		}
+		if strings.Contains(stdout+stderr, l.Token) || strings.Contains(stdout+stderr, l.URL) {
+			t.Errorf("a token or sign-in URL reached the terminal:\n%s\n%s", stdout, stderr)
+		}
 	}
 	// Run again: nothing to do, and the output is appended to, not replaced.
 	code, stdout, _ = signintoken(t, nil, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s")
