@@ -252,6 +252,12 @@ func TestBulkSummaryEscapesTheServersWords(t *testing.T) {
 	if strings.Contains(buf.String(), "\x1b") || !strings.Contains(buf.String(), `user_a: \x1b[2J\nerror: fake line`) {
 		t.Fatalf("summary shows an error raw:\n%q", buf.String())
 	}
+	// bulk revoke's user ids come from a file, unchecked: they are escaped too.
+	buf.Reset()
+	printRevokeSummary(&buf, &bulk.Report{Failures: []bulk.Failure{{UserID: "user_a\x1b[2J", ID: "sit_1", Err: errors.New("\x1b[2J\nerror: fake line")}}}, "j")
+	if strings.Contains(buf.String(), "\x1b") || !strings.Contains(buf.String(), `sit_1 (user_a\x1b[2J): \x1b[2J\nerror: fake line`) {
+		t.Fatalf("revoke summary shows an error or user id raw:\n%q", buf.String())
+	}
 }
 
 // TestProgressBar: on a terminal, the bar shows the settled count of the total and what went
