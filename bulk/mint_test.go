@@ -381,7 +381,8 @@ func TestTokenForAnotherUserIsNotHandedOut(t *testing.T) {
 // TestUnusableTokenIsNotHandedOut: a 200 whose token has no token or url (a proxy that
 // strips them, a broken server) or an id that is not an id would put a dead link in the
 // output and count the user done, while a live token exists; an id with a newline would also
-// make the run impossible to undo. The user is unknown instead, and nothing is written.
+// make the run impossible to undo. The user is unknown instead, and nothing is written. (The
+// api package refuses the first two as ErrInvalidResponse; Mint checks the id.)
 func TestUnusableTokenIsNotHandedOut(t *testing.T) {
 	for name, fields := range map[string]string{
 		"no token or url": `"id":"sit_1"`,
