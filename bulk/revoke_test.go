@@ -101,7 +101,7 @@ func TestRevokeResumes(t *testing.T) {
 	}
 }
 
-// TestRevokeRefusesACreateJournalMixup: a revoke journal cannot be resumed as a create one.
+// TestJournalsAreNotInterchangeable: a create journal cannot be resumed as a revoke one.
 func TestJournalsAreNotInterchangeable(t *testing.T) {
 	fake := newFake(t)
 	f := mintRun(t, fake, 2)
