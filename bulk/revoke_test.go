@@ -138,3 +138,25 @@ func TestRevokeWithAnotherInstancesKeyIsNotFinal(t *testing.T) {
 		t.Fatalf("with the right key: %d tokens still pending; report %+v", n, rep.Progress)
 	}
 }
+
+// TestRevokeStopsOnARefusedKey: as for Mint, a 401 would repeat for every token, so the run
+// stops and the tokens it did not reach stay to do.
+func TestRevokeStopsOnARefusedKey(t *testing.T) {
+	fake := newFake(t, allowViolations())
+	minted, err := bulk.ReadMinted(mintRun(t, fake, 100).Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient("sk_test_wrongkey", api.WithBaseURL(fake.srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(fake.Requests())
+	rep, err := bulk.Revoke(context.Background(), c, minted, filepath.Join(t.TempDir(), "revoke.journal"), fast(), bulk.WithConcurrency(2))
+	if !errors.Is(err, api.ErrUnauthorized) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(fake.Requests()) - before; n > 4 || rep.Remaining < 90 || pending(fake) != 100 {
+		t.Fatalf("%d requests sent with a refused key; report %+v", n, rep.Progress)
+	}
+}
