@@ -162,3 +162,30 @@ func TestRevokeStopsOnARefusedKey(t *testing.T) {
 		t.Fatalf("%d requests sent with a refused key; report %+v", n, rep.Progress)
 	}
 }
+
+// TestRevokeRateLimited: a 429 backs a revoke run off as it does a mint run (the pause itself is
+// TestRateLimitPausesEveryWorker's: the two share the pacer); the token is sent again after
+// it and revoked, and nothing fails.
+func TestRevokeRateLimited(t *testing.T) {
+	fake := newFake(t)
+	minted, err := bulk.ReadMinted(mintRun(t, fake, 10).Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	third := len(fake.arrivals) + 3
+	fake.intercept = func(n int, r *http.Request) int {
+		if n == third {
+			return http.StatusTooManyRequests // Retry-After: 1
+		}
+		return 0
+	}
+	fake.mu.Unlock()
+	rep, err := bulk.Revoke(context.Background(), fake.client(t), minted, filepath.Join(t.TempDir(), "revoke.journal"), fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RateLimited != 1 || len(fake.TooMany()) != 1 || rep.Done != 10 || rep.Failed != 0 || pending(fake) != 0 {
+		t.Fatalf("report %+v; %d answered 429, %d still pending", rep.Progress, len(fake.TooMany()), pending(fake))
+	}
+}
