@@ -179,6 +179,9 @@ func TestBulkExitStatus(t *testing.T) {
 		t.Fatalf("revoke: exit %d\n%s", code, stdout)
 	}
 	wantCounts(t, stdout, map[string]int{"revoked": 3, "not pending": 0, "failed": 0})
+	if _, err := os.Stat(out + ".revoke.journal"); err != nil || !strings.Contains(stdout, out+".revoke.journal\n") {
+		t.Errorf("revoke's journal is not <in>.revoke.journal (%v):\n%s", err, stdout)
+	}
 	for _, tok := range fake.Tokens() {
 		if tok.Status != api.StatusRevoked {
 			t.Errorf("%s of %s is %s after bulk revoke", tok.ID, tok.UserID, tok.Status)
