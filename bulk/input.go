@@ -19,7 +19,7 @@ import (
 type Input struct {
 	UserID         string        // required
 	OrganizationID string        // optional: activated when the user signs in
-	ExpiresIn      time.Duration // 0: the client's default (see api.WithDefaultExpiry)
+	ExpiresIn      time.Duration // 0: the run's default (WithExpiry), not the client's
 	Line           int           // where the input came from (ReadInputs sets it), for messages; 0 if unknown
 }
 

@@ -32,7 +32,8 @@ func pending(fake *fakeClerk) int {
 }
 
 // TestRevokeUndoesARun: from the output or from the journal, every token the run minted is
-// revoked; one the user already used counts as not pending, not as a failure.
+// revoked, once however often it is listed; one the user already used counts as not pending,
+// not as a failure.
 func TestRevokeUndoesARun(t *testing.T) {
 	for _, from := range []string{"output", "journal"} {
 		t.Run(from, func(t *testing.T) {
@@ -49,11 +50,12 @@ func TestRevokeUndoesARun(t *testing.T) {
 			if err != nil || len(minted) != 25 {
 				t.Fatalf("ReadMinted: %v, %d tokens", err, len(minted))
 			}
+			minted = append(minted, minted[7]) // listed twice: revoked once
 			rep, err := bulk.Revoke(context.Background(), fake.client(t), minted, filepath.Join(t.TempDir(), "revoke.journal"), fast())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Done != 25 || rep.NotPending != 1 || rep.Failed != 0 {
+			if rep.Done != 25 || rep.NotPending != 1 || rep.Failed != 0 || rep.Duplicates != 1 {
 				t.Fatalf("report %+v", rep.Progress)
 			}
 			if n := pending(fake); n != 0 {
@@ -101,7 +103,7 @@ func TestRevokeResumes(t *testing.T) {
 	}
 }
 
-// TestRevokeRefusesACreateJournalMixup: a revoke journal cannot be resumed as a create one.
+// TestJournalsAreNotInterchangeable: a create journal cannot be resumed as a revoke one.
 func TestJournalsAreNotInterchangeable(t *testing.T) {
 	fake := newFake(t)
 	f := mintRun(t, fake, 2)
@@ -136,5 +138,54 @@ func TestRevokeWithAnotherInstancesKeyIsNotFinal(t *testing.T) {
 	}
 	if n := pending(fake); n != 0 || rep.Skipped != 0 {
 		t.Fatalf("with the right key: %d tokens still pending; report %+v", n, rep.Progress)
+	}
+}
+
+// TestRevokeStopsOnARefusedKey: as for Mint, a 401 would repeat for every token, so the run
+// stops and the tokens it did not reach stay to do.
+func TestRevokeStopsOnARefusedKey(t *testing.T) {
+	fake := newFake(t, allowViolations())
+	minted, err := bulk.ReadMinted(mintRun(t, fake, 100).Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient("sk_test_wrongkey", api.WithBaseURL(fake.srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(fake.Requests())
+	rep, err := bulk.Revoke(context.Background(), c, minted, filepath.Join(t.TempDir(), "revoke.journal"), fast(), bulk.WithConcurrency(2))
+	if !errors.Is(err, api.ErrUnauthorized) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(fake.Requests()) - before; n > 4 || rep.Remaining < 90 || pending(fake) != 100 {
+		t.Fatalf("%d requests sent with a refused key; report %+v", n, rep.Progress)
+	}
+}
+
+// TestRevokeRateLimited: a 429 backs a revoke run off as it does a mint run (the pause itself is
+// TestRateLimitPausesEveryWorker's: the two share the pacer); the token is sent again after
+// it and revoked, and nothing fails.
+func TestRevokeRateLimited(t *testing.T) {
+	fake := newFake(t)
+	minted, err := bulk.ReadMinted(mintRun(t, fake, 10).Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	third := len(fake.arrivals) + 3
+	fake.intercept = func(n int, r *http.Request) int {
+		if n == third {
+			return http.StatusTooManyRequests // Retry-After: 1
+		}
+		return 0
+	}
+	fake.mu.Unlock()
+	rep, err := bulk.Revoke(context.Background(), fake.client(t), minted, filepath.Join(t.TempDir(), "revoke.journal"), fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RateLimited != 1 || len(fake.TooMany()) != 1 || rep.Done != 10 || rep.Failed != 0 || pending(fake) != 0 {
+		t.Fatalf("report %+v; %d answered 429, %d still pending", rep.Progress, len(fake.TooMany()), pending(fake))
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,27 +25,16 @@ import (
 // bulkFake is the fake Clerk API for the bulk process tests that watch a run as it goes. It
 // runs in the test process, so that the test counts what was minted for each user on the
 // server's side, not from what the command says.
-type bulkFake struct {
-	*clienttest.Handler
-	srv *httptest.Server
-}
+type bulkFake struct{ *clienttest.Server }
 
 func startBulkFake(t *testing.T, opts ...clienttest.Option) *bulkFake {
 	t.Helper()
-	h, err := clienttest.NewHandler(append([]clienttest.Option{clienttest.OnViolation(func(msg string) {
-		t.Errorf("clienttest: %s", msg)
-	})}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &bulkFake{Handler: h, srv: httptest.NewServer(h)}
-	t.Cleanup(func() { h.Close(); f.srv.Close() })
-	return f
+	return &bulkFake{clienttest.NewServer(t, opts...)}
 }
 
 // env is the environment of a command run against the fake.
 func (f *bulkFake) env() []string {
-	return append(withoutClerk(os.Environ()), "CLERK_API_URL="+f.srv.URL+"/v1", "CLERK_SECRET_KEY="+f.SecretKey())
+	return append(withoutClerk(os.Environ()), "CLERK_API_URL="+f.URL(), "CLERK_SECRET_KEY="+f.SecretKey())
 }
 
 func (f *bulkFake) tokensPerUser() map[string][]clienttest.Token {

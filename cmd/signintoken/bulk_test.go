@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +74,16 @@ func TestBulkCreateOnTheBuiltInFake(t *testing.T) {
 	minted, err := bulk.ReadMinted(out)
 	if err != nil || len(minted) != 2 {
 		t.Fatalf("output: %v, %d tokens", err, len(minted))
+	}
+	// The summary and the progress name counts, users and files: never a credential.
+	for _, raw := range fileLines(t, out) {
+		var l struct{ Token, URL string }
+		if err := json.Unmarshal([]byte(raw), &l); err != nil || l.Token == "" || l.URL == "" {
+			t.Fatalf("output line without its token and url: %v", err)
+		}
+		if strings.Contains(stdout+stderr, l.Token) || strings.Contains(stdout+stderr, l.URL) {
+			t.Errorf("a token or sign-in URL reached the terminal:\n%s\n%s", stdout, stderr)
+		}
 	}
 	// Run again: nothing to do, and the output is appended to, not replaced.
 	code, stdout, _ = signintoken(t, nil, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s")
@@ -168,6 +179,9 @@ func TestBulkExitStatus(t *testing.T) {
 		t.Fatalf("revoke: exit %d\n%s", code, stdout)
 	}
 	wantCounts(t, stdout, map[string]int{"revoked": 3, "not pending": 0, "failed": 0})
+	if _, err := os.Stat(out + ".revoke.journal"); err != nil || !strings.Contains(stdout, out+".revoke.journal\n") {
+		t.Errorf("revoke's journal is not <in>.revoke.journal (%v):\n%s", err, stdout)
+	}
 	for _, tok := range fake.Tokens() {
 		if tok.Status != api.StatusRevoked {
 			t.Errorf("%s of %s is %s after bulk revoke", tok.ID, tok.UserID, tok.Status)
@@ -240,6 +254,12 @@ func TestBulkSummaryEscapesTheServersWords(t *testing.T) {
 		bulk.Files{Output: "o", Journal: "j"})
 	if strings.Contains(buf.String(), "\x1b") || !strings.Contains(buf.String(), `user_a: \x1b[2J\nerror: fake line`) {
 		t.Fatalf("summary shows an error raw:\n%q", buf.String())
+	}
+	// bulk revoke's user ids come from a file, unchecked: they are escaped too.
+	buf.Reset()
+	printRevokeSummary(&buf, &bulk.Report{Failures: []bulk.Failure{{UserID: "user_a\x1b[2J", ID: "sit_1", Err: errors.New("\x1b[2J\nerror: fake line")}}}, "j")
+	if strings.Contains(buf.String(), "\x1b") || !strings.Contains(buf.String(), `sit_1 (user_a\x1b[2J): \x1b[2J\nerror: fake line`) {
+		t.Fatalf("revoke summary shows an error or user id raw:\n%q", buf.String())
 	}
 }
 

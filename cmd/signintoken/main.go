@@ -4,11 +4,13 @@
 //	signintoken create --user USER_ID [--org ORG_ID] [--expires 1h] [--json]
 //	signintoken revoke SIGN_IN_TOKEN_ID [--json]
 //	signintoken fake [--addr 127.0.0.1:8080]
+//	signintoken bulk create --in users.csv --out links.jsonl
+//	signintoken bulk revoke --in links.jsonl
 //	signintoken version
 //
 // The secret key comes from CLERK_SECRET_KEY only, never from a flag (a flag would land in
-// shell history and in ps). Without it, create and revoke run against the built-in fake, in
-// process, and nothing leaves the machine. --base-url or CLERK_API_URL points at another server.
+// shell history and in ps). Without it, create, revoke and bulk run against the built-in fake,
+// in process, and nothing leaves the machine. --base-url or CLERK_API_URL points at another server.
 //
 // Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error, or
 // for output that could not be written (stderr then names the token that was minted or revoked).
