@@ -41,9 +41,10 @@ type appendLog struct {
 // openLog opens (or creates, mode 0600) the JSON-lines file at path for appending, and calls
 // each for every complete line already in it, in order, with its 1-based line number.
 //
-// A crash can leave the last line torn (written in part, or garbage after a power loss): that
+// A crash can leave the last line torn (written in part, or zeros after a power loss): that
 // line alone is cut off, since nothing after it can depend on it. An unparsable line anywhere
-// else means someone else wrote to the file, and opening fails rather than guess.
+// else, or a last line no crash could leave (see checkTornTail), means someone else wrote the
+// file, and opening fails rather than guess.
 //
 // A file readable or writable by group or others is refused: it holds credentials or says who
 // got them, and silently tightening someone's file would hide that it was exposed. So is a file
@@ -105,6 +106,9 @@ func (l *appendLog) load(each func(line int, raw []byte) error) error {
 		return err
 	}
 	if good < info.Size() {
+		if err := l.checkTornTail(good); err != nil {
+			return err
+		}
 		// Cut off the torn tail so that the next append starts a line of its own.
 		if err := l.f.Truncate(good); err != nil {
 			return fmt.Errorf("cut the torn last line of %s: %w", l.path, err)
@@ -112,6 +116,22 @@ func (l *appendLog) load(each func(line int, raw []byte) error) error {
 		if err := l.f.Sync(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkTornTail refuses to cut a tail (the bytes from off to the end) that no crash of this
+// package could have left: a torn line is the start of one of its JSON lines, or the zeros a
+// power cut can leave. Anything else means path is not a file this package wrote (a --journal
+// pointed at a key file, --out at the input), and cutting it would destroy someone's data. The
+// bytes are not quoted: the file may hold a secret.
+func (l *appendLog) checkTornTail(off int64) error {
+	var first [1]byte
+	if _, err := l.f.ReadAt(first[:], off); err != nil {
+		return fmt.Errorf("read the last line of %s: %w", l.path, err)
+	}
+	if first[0] != '{' && first[0] != 0 {
+		return fmt.Errorf("%s ends in something this package did not write (not a JSON line it appends): not cutting it; is it the right file?", l.path)
 	}
 	return nil
 }

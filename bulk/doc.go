@@ -51,8 +51,9 @@
 // user ids in the input are minted once, for the first line. A token Clerk answers for another
 // user than the one asked for is never written to the output (its link would sign the wrong
 // person in): the user is listed unknown, and the journal names the token. A torn last line, as SIGKILL or a
-// power cut can leave, is cut off when the file is opened; an unreadable line elsewhere stops
-// the run rather than let it guess.
+// power cut can leave, is cut off when the file is opened; an unreadable line elsewhere, or a
+// last line no crash could leave (a journal or output pointed at some other file), stops the run
+// rather than let it guess or cut someone's data.
 //
 // # Cancellation
 //

@@ -3,6 +3,7 @@ package bulk_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,41 @@ func TestTornLastLinesAreCut(t *testing.T) {
 		t.Fatalf("output has %d lines, want 8", len(out))
 	}
 	readJournal(t, f.Output+".journal")
+}
+
+// TestAFileThisPackageDidNotWriteIsNotCut: a journal or output pointed at someone else's file
+// (a key file with no final newline, the input CSV) ends in a "last line" no crash could leave.
+// The run refuses, names no content, sends nothing and leaves the file as it was.
+func TestAFileThisPackageDidNotWriteIsNotCut(t *testing.T) {
+	const key = "sk_live_notforthisfile"
+	for name, content := range map[string]string{
+		"key file as the journal": key,
+		"input CSV as the output": "user_id\nuser_0001",
+		"one line, not JSON":      "user_id\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := newFake(t)
+			f := files(t)
+			victim := f.Output
+			if strings.Contains(name, "journal") {
+				f.Journal = filepath.Join(filepath.Dir(f.Output), "key")
+				victim = f.Journal
+			}
+			if err := os.WriteFile(victim, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := bulk.Mint(context.Background(), fake.client(t), users(2), f, fast())
+			if err == nil || !strings.Contains(err.Error(), "did not write") || strings.Contains(err.Error(), key) {
+				t.Fatalf("err = %v; want a refusal naming no content", err)
+			}
+			if got, _ := os.ReadFile(victim); string(got) != content {
+				t.Fatalf("the file was changed: %q", got)
+			}
+			if n := len(fake.Requests()); n != 0 {
+				t.Fatalf("%d requests sent", n)
+			}
+		})
+	}
 }
 
 // TestGarbageInsideAFileIsRefused: a bad line that is not the last is not a crash's doing;
