@@ -58,7 +58,8 @@ func WithRetryPolicy(p RetryPolicy) Option {
 }
 
 // WithLogger sends debug records to l: one per attempt, with operation, attempt, status,
-// duration and Clerk trace id; never a key, a token, a URL or a body. Default: no logging.
+// duration and Clerk trace id, and one per retry, with its reason and wait; never a key, a
+// token, a URL or a body. Default: no logging.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
