@@ -318,3 +318,41 @@ func TestTheKeyIsRedactedAfterCleaning(t *testing.T) {
 		t.Errorf("cleaning put the key back together: %s", s)
 	}
 }
+
+// TestErrorMetaIsBounded: Meta keeps at most maxMetaEntries per object or array and
+// maxMetaDepth levels of nesting, whatever the server sends; what is cut is dropped, not kept.
+func TestErrorMetaIsBounded(t *testing.T) {
+	wide, long := map[string]any{}, []any{}
+	for i := range 100 {
+		wide[fmt.Sprint("k", i)] = i
+		long = append(long, i)
+	}
+	meta := map[string]any{
+		"wide": wide, "long": long,
+		"deep":      map[string]any{"a": map[string]any{"b": map[string]any{"c": "x"}}},
+		"deep list": []any{[]any{[]any{"x"}}},
+	}
+	body, err := json.Marshal(map[string]any{"errors": []any{map[string]any{"code": "c", "message": "m", "meta": meta}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newError(respond(422, string(body)), body, noRedact)
+	if len(e.Errors) != 1 {
+		t.Fatalf("details %+v", e.Errors)
+	}
+	got := e.Errors[0].Meta
+	if n := len(got["wide"].(map[string]any)); n != maxMetaEntries {
+		t.Errorf("an object of 100 entries keeps %d; want %d", n, maxMetaEntries)
+	}
+	if n := len(got["long"].([]any)); n != maxMetaEntries {
+		t.Errorf("an array of 100 entries keeps %d; want %d", n, maxMetaEntries)
+	}
+	a, _ := got["deep"].(map[string]any)["a"].(map[string]any)
+	if b, ok := a["b"]; !ok || b != nil {
+		t.Errorf("meta.deep.a.b = %#v; want the object %d levels down dropped", b, maxMetaDepth+1)
+	}
+	inner, _ := got["deep list"].([]any)[0].([]any)
+	if len(inner) != 1 || inner[0] != nil {
+		t.Errorf("meta[\"deep list\"][0] = %#v; want the array %d levels down dropped", inner, maxMetaDepth+1)
+	}
+}
