@@ -148,6 +148,8 @@ func echoingServer(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Echo", auth)
 	w.Header().Set("Authorization", auth)
 	w.Header().Add("Set-Cookie", "session=abc; HttpOnly")
+	w.Header().Set("Cookie", "session=abc")                         // credentials other than the key,
+	w.Header().Set("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0") // dropped by name
 	w.Header().Set("X-Request-Id", "req_1")
 	writeJSON(w, 400, map[string]any{
 		"errors": []any{map[string]any{
@@ -184,7 +186,7 @@ func TestTheKeyNeverComesBackFromAServer(t *testing.T) {
 			t.Errorf("%s carry the key:\n%s", what, s)
 		}
 	}
-	for _, name := range []string{"Set-Cookie", "Authorization", "X-Echo"} {
+	for _, name := range []string{"Set-Cookie", "Cookie", "Authorization", "Proxy-Authorization", "X-Echo"} {
 		if v, ok := apiErr.Header[name]; ok {
 			t.Errorf("Error.Header keeps %s: %q", name, v)
 		}
