@@ -23,7 +23,7 @@ const DefaultExpiry = 30 * 24 * time.Hour
 // secret key and share it.
 type Client struct {
 	raw           *gen.ClientWithResponses
-	hc            *http.Client // what raw sends through (tests read it)
+	hc            *http.Client // the client given or built; raw sends through sendingClient's copy (tests read it)
 	redact        func(string) string
 	baseURL       string
 	defaultExpiry time.Duration
@@ -50,9 +50,9 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	hc := newDefaultHTTPClient()
-	if cfg.httpClientSet {
-		hc = withoutRedirects(cfg.httpClient)
+	hc := cfg.httpClient
+	if !cfg.httpClientSet {
+		hc = newDefaultHTTPClient()
 	}
 	ua := userAgent
 	if cfg.product != "" {

@@ -40,6 +40,14 @@ func TestNewClientRefusesMalformedKeysWithoutEchoingThem(t *testing.T) {
 	}
 }
 
+// TestNewClientSkipsNilOptions: an option list built conditionally may hold nils; they are
+// skipped, not called.
+func TestNewClientSkipsNilOptions(t *testing.T) {
+	if _, err := NewClient(testKey, nil, WithUserAgent("console/1"), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestNewClientAcceptsTestAndLiveKeys(t *testing.T) {
 	for _, key := range []string{"sk_test_abc123", "sk_live_ABC_def-456"} {
 		if _, err := NewClient(key); err != nil {

@@ -54,9 +54,8 @@
 // A 2xx whose body is not a sign-in token, or that answers Create without the token and URL,
 // is [ErrInvalidResponse] (Create's error then warns that the token may exist all the same).
 // Every response body is read up to 1 MiB and no further; one declared larger is not read at
-// all. A 3xx is an
-// *Error too: no redirect is ever followed, whatever [*http.Client] the client uses. On any
-// error the token returned is nil.
+// all. A 3xx is an *Error too: no redirect is ever followed, whatever [*http.Client] the
+// client uses. On any error the token returned is nil.
 //
 // Text from the server is not trusted: before it reaches an *Error, its Error() or a log, it
 // is stripped of control and invisible characters, cut to a bound, and any echo of the
@@ -82,8 +81,9 @@
 //   - An answer: any other status, or a 2xx that is not a sign-in token. Never retried.
 //
 // Waits honour Retry-After (seconds or an HTTP date). When the server asks for longer than
-// MaxDelay, or for longer than the context has left, the call returns the rate-limit *Error
-// at once instead of sleeping. Every wait ends when the context does.
+// MaxDelay, or the next wait (Retry-After or backoff) would outlast the context's deadline,
+// the call returns the last attempt's error at once instead of sleeping. Every wait ends when
+// the context does.
 //
 // Each attempt is one request on the wire. net/http's transports replay some requests on
 // their own (HTTP/2 after a GOAWAY or a reset stream, HTTP/1 on a reused connection), unseen
@@ -109,8 +109,8 @@
 // SignInToken's Token and URL are [Secret]s: every fmt verb, encoding/json and log/slog show
 // [REDACTED] in their place, at any depth (inside slices, maps and structs, exported field
 // or not); [Secret.Reveal] is the one way to read them. Debug records ([WithLogger]) carry
-// operation, attempt, status, duration, retry reason and trace id, never keys, tokens,
-// URLs or bodies.
+// operation, attempt, status, duration, trace id and, before a retry, its reason and wait;
+// never keys, tokens, URLs or bodies.
 //
 // # Raw access
 //

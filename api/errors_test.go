@@ -148,6 +148,8 @@ func echoingServer(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Echo", auth)
 	w.Header().Set("Authorization", auth)
 	w.Header().Add("Set-Cookie", "session=abc; HttpOnly")
+	w.Header().Set("Cookie", "session=abc")                         // credentials other than the key,
+	w.Header().Set("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0") // dropped by name
 	w.Header().Set("X-Request-Id", "req_1")
 	writeJSON(w, 400, map[string]any{
 		"errors": []any{map[string]any{
@@ -184,7 +186,7 @@ func TestTheKeyNeverComesBackFromAServer(t *testing.T) {
 			t.Errorf("%s carry the key:\n%s", what, s)
 		}
 	}
-	for _, name := range []string{"Set-Cookie", "Authorization", "X-Echo"} {
+	for _, name := range []string{"Set-Cookie", "Cookie", "Authorization", "Proxy-Authorization", "X-Echo"} {
 		if v, ok := apiErr.Header[name]; ok {
 			t.Errorf("Error.Header keeps %s: %q", name, v)
 		}
@@ -316,5 +318,43 @@ func TestTheKeyIsRedactedAfterCleaning(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %+v", err, *apiErr); strings.Contains(s, testKey) {
 		t.Errorf("cleaning put the key back together: %s", s)
+	}
+}
+
+// TestErrorMetaIsBounded: Meta keeps at most maxMetaEntries per object or array and
+// maxMetaDepth levels of nesting, whatever the server sends; what is cut is dropped, not kept.
+func TestErrorMetaIsBounded(t *testing.T) {
+	wide, long := map[string]any{}, []any{}
+	for i := range 100 {
+		wide[fmt.Sprint("k", i)] = i
+		long = append(long, i)
+	}
+	meta := map[string]any{
+		"wide": wide, "long": long,
+		"deep":      map[string]any{"a": map[string]any{"b": map[string]any{"c": "x"}}},
+		"deep list": []any{[]any{[]any{"x"}}},
+	}
+	body, err := json.Marshal(map[string]any{"errors": []any{map[string]any{"code": "c", "message": "m", "meta": meta}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newError(respond(422, string(body)), body, noRedact)
+	if len(e.Errors) != 1 {
+		t.Fatalf("details %+v", e.Errors)
+	}
+	got := e.Errors[0].Meta
+	if n := len(got["wide"].(map[string]any)); n != maxMetaEntries {
+		t.Errorf("an object of 100 entries keeps %d; want %d", n, maxMetaEntries)
+	}
+	if n := len(got["long"].([]any)); n != maxMetaEntries {
+		t.Errorf("an array of 100 entries keeps %d; want %d", n, maxMetaEntries)
+	}
+	a, _ := got["deep"].(map[string]any)["a"].(map[string]any)
+	if b, ok := a["b"]; !ok || b != nil {
+		t.Errorf("meta.deep.a.b = %#v; want the object %d levels down dropped", b, maxMetaDepth+1)
+	}
+	inner, _ := got["deep list"].([]any)[0].([]any)
+	if len(inner) != 1 || inner[0] != nil {
+		t.Errorf("meta[\"deep list\"][0] = %#v; want the array %d levels down dropped", inner, maxMetaDepth+1)
 	}
 }

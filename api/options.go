@@ -39,9 +39,11 @@ func WithBaseURL(baseURL string) Option {
 	return func(c *config) { c.baseURL = baseURL }
 }
 
-// WithHTTPClient makes the client send through hc, used as is: its transport, timeout and
-// redirect policy. Default: a client of this package's own, with a per-attempt timeout, a
-// connection pool sized for concurrent callers, HTTP/2, and no redirects followed.
+// WithHTTPClient makes the client send through hc: its transport, timeout and cookie jar, but
+// never following a redirect, whatever hc.CheckRedirect says (see Transport in the package
+// documentation); hc itself is not modified. Default: a client of this package's own, with a
+// per-attempt timeout, a connection pool sized for concurrent callers, HTTP/2, and no
+// redirects followed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) { c.httpClient, c.httpClientSet = hc, true }
 }
@@ -58,7 +60,8 @@ func WithRetryPolicy(p RetryPolicy) Option {
 }
 
 // WithLogger sends debug records to l: one per attempt, with operation, attempt, status,
-// duration and Clerk trace id; never a key, a token, a URL or a body. Default: no logging.
+// duration and Clerk trace id, and one per retry, with its reason and wait; never a key, a
+// token, a URL or a body. Default: no logging.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }

@@ -40,6 +40,15 @@ func TestReadBodyAgreesWithReadAll(t *testing.T) {
 			}
 		}
 	}
+	// A body that ends where it said it would is read into one buffer: no second one, as
+	// io.ReadAll's growing or a look past the end for EOF would need.
+	r := strings.NewReader(body)
+	if n := testing.AllocsPerRun(20, func() {
+		r.Reset(body)
+		_, _ = readBody(r, int64(len(body)))
+	}); n != 1 {
+		t.Errorf("reading a body of its declared length allocates %v times; want 1", n)
+	}
 	failing := &chunked{s: body, n: 100, failAt: 700}
 	got, err := readBody(failing, 1500)
 	if !errors.Is(err, errFailing) || string(got) != body[:700] {

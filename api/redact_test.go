@@ -140,6 +140,13 @@ func TestClientPrintsWithoutTheKey(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "client", c)
 	assertNoSecret(t, "slog of *Client", buf.String())
+	// What they show is the base URL: Format and LogValue, not only the absence of a key field.
+	if got, want := fmt.Sprintf("%+v", c), `api.Client{BaseURL: "https://api.clerk.com/v1"}`; got != want {
+		t.Errorf("%%+v of *Client = %s, want %s", got, want)
+	}
+	if want := `"client":{"base_url":"https://api.clerk.com/v1"}`; !strings.Contains(buf.String(), want) {
+		t.Errorf("slog of *Client = %s, want %s", buf.String(), want)
+	}
 	assertNoSecret(t, "%+v of the Raw client", fmt.Sprintf("%+v %+v", c.Raw(), *c.Raw().ClientInterface.(*gen.Client)))
 }
 

@@ -384,3 +384,38 @@ func TestCreateIsNotRetriedAfterATimeoutTheTraceHadNotSeen(t *testing.T) {
 		t.Fatalf("Create reached the server %d times after a timeout; want 1", n)
 	}
 }
+
+// connectedThenFailed reports a connection on the first request and then fails it before
+// anything is written, as a transport does when a connection breaks before the request goes
+// out; later requests go to next.
+type connectedThenFailed struct {
+	next  http.RoundTripper
+	calls *atomic.Int32
+}
+
+func (cf connectedThenFailed) RoundTrip(req *http.Request) (*http.Response, error) {
+	if cf.calls.Add(1) > 1 {
+		return cf.next.RoundTrip(req)
+	}
+	if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.GotConn != nil {
+		trace.GotConn(httptrace.GotConnInfo{})
+	}
+	return nil, &url.Error{Op: "Post", URL: req.URL.String(), Err: io.EOF}
+}
+
+// TestCreateRetriesAConnectionThatBrokeBeforeWriting: a transport that reported a connection
+// but never the request written has sent nothing Clerk could act on, so Create goes again.
+func TestCreateRetriesAConnectionThatBrokeBeforeWriting(t *testing.T) {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	var calls atomic.Int32
+	c, srv, waits := setup(t, okToken("sit_1", "pending"),
+		WithHTTPClient(&http.Client{Transport: connectedThenFailed{tr, &calls}}), fastRetries(3))
+	tok, err := createOnce(c)
+	if err != nil || tok.ID != "sit_1" {
+		t.Fatalf("Create = %v, %v; want the second attempt's token", tok, err)
+	}
+	if calls.Load() != 2 || len(srv.Requests()) != 1 || len(*waits) != 1 {
+		t.Fatalf("attempts %d, requests %d, waits %v; want 2, 1, one wait", calls.Load(), len(srv.Requests()), *waits)
+	}
+}

