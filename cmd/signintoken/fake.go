@@ -116,18 +116,30 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 }
 
 // observe logs each request's method, path, status and duration (never headers or bodies)
-// and counts it. A successful POST /__clienttest/reset clears the violations, here as in the
+// and counts it. A request the fake drops (a queued drop fault aborts its handler with
+// http.ErrAbortHandler) is logged too, with status "dropped", and the abort goes on to
+// net/http. A successful POST /__clienttest/reset clears the violations, here as in the
 // fake: a test that provoked one on purpose, and checked it, can reset so the fake exits 0.
 func observe(log *slog.Logger, count *requestCounter, violations *violationLog, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		count.add()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			aborted := recover()
+			status := any(rec.status)
+			if aborted != nil {
+				status = "dropped"
+			}
+			log.Info("request", "method", r.Method, "path", safepath.Of(r.URL.Path), "status", status, "duration", time.Since(start))
+			if aborted != nil {
+				panic(aborted)
+			}
+		}()
 		next.ServeHTTP(rec, r)
 		if r.Method == http.MethodPost && r.URL.Path == "/__clienttest/reset" && rec.status == http.StatusNoContent {
 			violations.reset()
 		}
-		log.Info("request", "method", r.Method, "path", safepath.Of(r.URL.Path), "status", rec.status, "duration", time.Since(start))
 	})
 }
 

@@ -323,6 +323,10 @@ func TestFakeServesTheControlAPI(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d\n%s", code, f.stderr)
 	}
+	// Each request is logged, the dropped one too (the README says so).
+	if logged := strings.Count(f.stderr.String(), "msg=request "); logged != reqs.Total+4 || !strings.Contains(f.stderr.String(), "status=dropped") {
+		t.Errorf("%d request lines for %d requests to the API and 4 to the control API, or no status=dropped:\n%s", logged, reqs.Total, f.stderr)
+	}
 }
 
 // TestFakeStopReleasesAnswersWaitingOutALatency: at SIGTERM the fake lets answers held by a
