@@ -78,7 +78,8 @@ const maxDays = int64(math.MaxInt64 / (24 * time.Hour))
 var duration = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // parseExpiry reads a Go duration, or a whole number of days ("30d"), which Go's durations
-// lack and people ask for. Either one too long for a time.Duration is refused, never wrapped.
+// lack and people ask for. Either one too long for a time.Duration is refused, never wrapped;
+// so is one under 1s or not in whole seconds (Clerk takes whole seconds), naming the flag.
 func parseExpiry(s string) (time.Duration, error) {
 	negative := strings.HasPrefix(s, "-")
 	tooLong := fmt.Errorf("%q is too long: at most %dd (%v)", s, maxDays, time.Duration(maxDays)*24*time.Hour)
@@ -101,6 +102,10 @@ func parseExpiry(s string) (time.Duration, error) {
 		return 0, tooLong
 	case err != nil:
 		return 0, fmt.Errorf("%q is not a duration like 90s, 1h or 30d", s)
+	case d < time.Second:
+		return 0, tooShort
+	case d%time.Second != 0: // Clerk takes whole seconds; say so here, naming the flag
+		return 0, fmt.Errorf("%q is not a whole number of seconds", s)
 	}
 	return d, nil
 }

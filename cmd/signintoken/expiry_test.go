@@ -23,7 +23,10 @@ func TestParseExpiry(t *testing.T) {
 		{"416999965498d", 0, "too long"}, // wrapped to 17.6h before
 		{"99999999999999999999d", 0, "too long"},
 		{"2562047h", 2562047 * time.Hour, ""},
-		{"2562047h47m16.854775807s", maxDuration, ""},
+		{"2562047h47m16s", maxDuration.Truncate(time.Second), ""},
+		{"2562047h47m16.854775807s", 0, "whole number of seconds"}, // the most a time.Duration holds
+		{"1500ms", 0, "whole number of seconds"},
+		{"500ms", 0, "at least 1s"},
 		{"2562047h47m16.854775808s", 0, "too long"},
 		{"2562048h", 0, "too long"},
 		{"9999999999999999999ns", 0, "too long"},
