@@ -30,6 +30,7 @@ type progressPrinter struct {
 	every    time.Duration            // plain lines: the shortest time between them
 	last     time.Time
 	p        bulk.Progress
+	reported bool // a report came: the run started, so finish has something to say
 }
 
 func newProgressPrinter(stderr io.Writer, verb string) *progressPrinter {
@@ -49,7 +50,7 @@ func newProgress(stderr io.Writer, verb string, terminal bool) *progressPrinter 
 func (pp *progressPrinter) update(p bulk.Progress) {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
-	pp.p = p
+	pp.p, pp.reported = p, true
 	if pp.terminal {
 		if pp.bar == nil { // made at the first report, which knows the total
 			pp.bar = progressbar.NewOptions(p.Total,
@@ -79,9 +80,14 @@ func (pp *progressPrinter) line(p bulk.Progress) {
 }
 
 // finish ends the bar, or prints the last line.
+// finish clears the bar, or prints the last counts; nothing if the run never started (it was
+// refused: a "0/0 settled" line would only stand in front of the error).
 func (pp *progressPrinter) finish() {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
+	if !pp.reported {
+		return
+	}
 	if pp.terminal {
 		if pp.bar != nil {
 			_ = pp.bar.Finish()

@@ -263,6 +263,18 @@ func TestBulkSummaryEscapesTheServersWords(t *testing.T) {
 	}
 }
 
+// TestProgressSaysNothingForARunThatNeverStarted: a refused run (no report came) gets its
+// error alone, on a terminal or not, without a "0/0 settled" line in front of it.
+func TestProgressSaysNothingForARunThatNeverStarted(t *testing.T) {
+	for _, terminal := range []bool{false, true} {
+		var buf bytes.Buffer
+		newProgress(&buf, "minting", terminal).finish()
+		if buf.Len() != 0 {
+			t.Errorf("terminal %v: %q", terminal, buf.String())
+		}
+	}
+}
+
 // TestProgressBar: on a terminal, the bar shows the settled count of the total and what went
 // wrong, and is cleared at the end so that the summary stands alone.
 func TestProgressBar(t *testing.T) {
