@@ -132,7 +132,12 @@ api-gate:
 ## contract-tests: the fake's answers and ContractTransport against openapi.yaml. With
 ## CLERK_DEV_SECRET_KEY (an sk_test_ key) and CLERK_DEV_USER_ID set, also the live Clerk
 ## development instance, so drift between Clerk and the spec shows up here.
+## Each name in CONTRACT_TESTS must still name a test: a renamed test would otherwise leave the
+## gate passing on zero tests.
 contract-tests:
+	@listed="$$($(GO) test -list . ./clienttest)"; for name in $$(echo '$(CONTRACT_TESTS)' | tr '|' ' '); do \
+		echo "$$listed" | grep -q "^[A-Za-z]*$$name" || { echo "contract-tests: no test in ./clienttest matches '$$name' (renamed?); update CONTRACT_TESTS in the Makefile"; exit 1; }; \
+	done
 	$(GO) test $(RACE) -count=1 -v -run '$(CONTRACT_TESTS)' ./clienttest
 
 ## test-tools: vet, staticcheck and the tests of spec-update and of the Go API gate (modules of
