@@ -14,11 +14,15 @@ const DefaultHistory = 1000
 
 // Bounds on what one recorded request keeps, so that the history's memory is bounded by
 // WithHistory whatever callers send: a body longer than maxRecordedBody is cut to it, and the
-// headers (names and values, in name order) stop at maxRecordedHeader bytes.
+// headers (in name order) stop at maxRecordedHeader bytes, each field counted as its name, its
+// value and headerFieldOverhead, so that thousands of empty headers cost what they hold.
 const (
 	maxRecordedBody    = 16 << 10
 	maxRecordedHeader  = 8 << 10
 	maxViolationLength = 1 << 10
+	// headerFieldOverhead is what one kept header field costs beyond its bytes (a slice
+	// entry, a string header, a map entry), as HTTP/2 counts 32 bytes per field (RFC 7541 §4.1).
+	headerFieldOverhead = 32
 )
 
 // Request is one authenticated API request the fake received. Header and Body are bounded
@@ -135,11 +139,11 @@ func bytesClone(b []byte) []byte {
 }
 
 func boundedHeader(h http.Header) http.Header {
-	out := make(http.Header, len(h))
+	out := make(http.Header)
 	budget := maxRecordedHeader
 	for _, name := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[name] {
-			if budget -= len(name) + len(v); budget < 0 {
+			if budget -= len(name) + len(v) + headerFieldOverhead; budget < 0 {
 				return out
 			}
 			out[name] = append(out[name], v)
