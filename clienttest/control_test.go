@@ -161,6 +161,11 @@ func TestControlAPIConformsToItsDocumentAndDrivesTheSameModel(t *testing.T) {
 		}
 	}
 
+	// A body over 4 KiB is refused 400 by any operation, as the document declares.
+	if status := cc.do("POST", "/__clienttest/reset", "KEY", `{"x":"`+strings.Repeat("x", 5<<10)+`"}`, nil); status != 400 {
+		t.Fatalf("reset with a 5 KiB body: %d, want 400", status)
+	}
+
 	// Tokens: the fake's model, in milliseconds, never the credentials.
 	plain, err := c.Create(ctx, api.CreateParams{UserID: "user_a", ExpiresIn: time.Hour})
 	if err != nil {
