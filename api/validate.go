@@ -56,7 +56,7 @@ func checkBaseURL(raw string) (string, error) {
 	switch path := strings.TrimSuffix(u.EscapedPath(), "/"); {
 	case path == "":
 		u.Path, u.RawPath = "/v1", ""
-	case path == "/v1" || strings.HasSuffix(path, "/v1"):
+	case strings.HasSuffix(path, "/v1"):
 		// as given
 	default:
 		return "", invalidInput("base URL %q has a path that does not end in /v1; give the origin (the client adds /v1) or a URL ending in /v1", shown)
