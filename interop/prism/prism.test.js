@@ -21,8 +21,9 @@
 // the run, every violation in Prism's log must have reached a header, so none goes unread.
 //
 // Run by `make interop` (npm ci from the committed lockfile, then node --test with
-// SIGNINTOKEN_BIN set to the built binary). Prism 5.14.2 is pinned: it runs on Node >= 18.20.1;
-// 5.15.10 and later require Node >= 24.14. Start-up is bounded (Prism reads the whole 700 KB file:
+// SIGNINTOKEN_BIN set to the built binary). Prism 5.14.2 is pinned, the last that runs on Node 20
+// (5.15.10 and later require Node >= 24.14); with its dependencies it needs Node >= 20.16 (jsep),
+// as package.json's engines says. Start-up is bounded (Prism reads the whole 700 KB file:
 // a few seconds, tens on a loaded machine; its port is polled, at most 120 s), and so is every
 // request (10 s).
 import { test, before, after } from 'node:test';
