@@ -173,8 +173,10 @@ const prismCLI = fileURLToPath(import.meta.resolve('@stoplight/prism-cli/dist/in
 // startPrism runs `prism proxy` with Clerk's file in front of upstream (an origin ending in /v1:
 // Clerk's file names its paths without the /v1 its server URL carries, and Prism matches the
 // paths alone) and waits until it accepts connections, polling its port, at most startTimeoutMs
-// (Prism reads the whole 700 KB file first: seconds, more on a loaded machine). Without --errors:
-// see record.
+// (Prism reads the whole 700 KB file first: seconds, more on a loaded machine). What answers
+// there must be this Prism, which says so in its log: a neighbour that took the port first would
+// answer without validating anything (and this Prism, unable to listen, exits). Without
+// --errors: see record.
 export async function startPrism(upstream, { startTimeoutMs = 120_000 } = {}) {
   const port = await freePort();
   const prism = child(process.execPath, [prismCLI, 'proxy', clerkSpec, upstream, '--host', '127.0.0.1', '--port', String(port)]);
@@ -184,7 +186,8 @@ export async function startPrism(upstream, { startTimeoutMs = 120_000 } = {}) {
   const deadline = Date.now() + startTimeoutMs;
   let gone = false;
   prism.exited.then(() => (gone = true));
-  while (!(await connects(port))) {
+  const listening = () => prism.output().includes(`Prism is listening on ${origin}`);
+  while (!((await connects(port)) && listening())) {
     if (gone) throw new Error(`prism exited before listening:\n${prism.output()}`);
     if (Date.now() > deadline) {
       await prism.stop();
@@ -195,8 +198,8 @@ export async function startPrism(upstream, { startTimeoutMs = 120_000 } = {}) {
   return { ...prism, origin };
 }
 
-// loggedViolations counts the violations in Prism's log: each one it found, whether or not it
-// also reached a header.
+// loggedViolations returns the lines of Prism's log that report a violation: each one it found,
+// whether or not it also reached a header.
 export function loggedViolations(log) {
   return log.split('\n').filter((line) => /\[VALIDATOR\].*Violation: /.test(line));
 }
