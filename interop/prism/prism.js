@@ -124,10 +124,10 @@ function child(cmd, args, opts) {
   };
 }
 
-// startFake runs the built fake on a free loopback port, with a random key it makes itself (so
-// no key is on its command line), and reads its two readiness lines, waiting at most 30 s.
-export async function startFake(bin) {
-  const fake = child(bin, ['fake', '--addr', '127.0.0.1:0', '--exit-with-parent']);
+// startFake runs the built fake with flags on a free loopback port, with a random key it makes
+// itself (so no key is on its command line), and reads its two readiness lines, at most 30 s.
+export async function startFake(bin, flags = []) {
+  const fake = child(bin, ['fake', '--addr', '127.0.0.1:0', '--exit-with-parent', ...flags]);
   const lines = readline.createInterface({ input: fake.proc.stdout });
   const timer = setTimeout(() => lines.close(), 30_000); // ends the loop below
   const env = {};

@@ -9,16 +9,17 @@
 // headers, content type) and reports what it finds in an `sl-violations` header and in its log.
 //
 // Driven with @clerk/backend (as interop/js) and with plain HTTP for the requests an SDK will not
-// send: create, create with an organization, revoke, revoke twice (400), an unknown id (404), the
-// 422s, 401 and 429. The suite fails on any response violation Prism reports, of any severity, and
-// on any request violation but those a test makes on purpose (named in that test). One exception,
-// by name, in prism.js's overlayStatuses: 401 and 429, which the live API answers and Clerk's file
-// does not list (our overlay adds them); Prism can only say it cannot match them, and checks
-// nothing else of them, so their bodies are checked by clienttest against our openapi.yaml alone.
-// The last tests prove the check can fail: a stub server answering off Clerk's schema, behind a
-// Prism of its own, is reported (a body missing required fields, an extra field, the wrong
-// content type, an error body without `errors`, a status Clerk's file does not declare). And after
-// the run, every violation in Prism's log must have reached a header, so none goes unread.
+// send: create, create with an organization, revoke, revoke twice (400), an unknown id or user
+// (404), the 422s, 401 and 429. The suite fails on any response violation Prism reports, of any
+// severity, and on any request violation but those a test makes on purpose (named in that test).
+// One exception, by name, in prism.js's overlayStatuses: 401 and 429, which the live API answers
+// and Clerk's file does not list (our overlay adds them); Prism can only say it cannot match
+// them, and checks nothing else of them, so their bodies are checked by clienttest against our
+// openapi.yaml alone. The stub test proves the check can fail: a server answering off Clerk's
+// schema, behind a Prism of its own, is reported (a body missing required fields, an extra
+// field, the wrong content type, an error body without `errors`, a status Clerk's file does not
+// declare); problems.test.js pins the rule itself. After the run, every violation in Prism's log
+// must have reached a header, so none goes unread.
 //
 // Run by `make interop` (npm ci from the committed lockfile, then node --test with
 // SIGNINTOKEN_BIN set to the built binary). Prism 5.14.2 is pinned, the last that runs on Node 20
@@ -62,7 +63,7 @@ function startStub() {
 before(async () => {
   const bin = process.env.SIGNINTOKEN_BIN;
   assert.ok(bin, 'SIGNINTOKEN_BIN: the built signintoken binary (make interop sets it)');
-  [fake, stub] = await Promise.all([startFake(bin), startStub()]);
+  [fake, stub] = await Promise.all([startFake(bin, ['--users', 'user_2prism']), startStub()]);
   [toFake, toStub] = await Promise.all([startPrism(`${fake.apiURL}/v1`), startPrism(`${stub.origin}/v1`)]);
   // Clerk's paths have no /v1 (its server URL carries it), so the /v1 is the upstream's and the
   // SDK, which adds apiVersion to apiUrl, is told to add none.
@@ -125,16 +126,19 @@ test('create with an organization', testTimeout, async () => {
   checked(toFake, [200]);
 });
 
-test('revoking an unknown id is 404', testTimeout, async () => {
+test('an unknown id or user is 404', testTimeout, async () => {
   await rejectsWith(clerk.signInTokens.revokeSignInToken('sit_2doesnotexist'), 404);
-  checked(toFake, [404]);
+  await rejectsWith(clerk.signInTokens.createSignInToken({ userId: 'user_2nobody', expiresInSeconds: 60 }), 404);
+  checked(toFake, [404, 404]);
 });
 
-test('the 422s: a request Clerk allows and our spec refuses', testTimeout, async () => {
-  // An empty user_id: valid in Clerk's file; the fake answers 422 as Clerk does. (Not 60.0
-  // seconds, also valid there: Prism forwards the body it parsed, re-serialized, so the fake sees 60.)
+test('the 422s: requests Clerk allows and our spec refuses', testTimeout, async () => {
+  // An empty user_id, and no body at all: valid in Clerk's file (its requestBody is optional);
+  // the fake answers 422 as Clerk does. (Not 60.0 seconds, also valid there: Prism forwards the
+  // body it parsed, re-serialized, so the fake would see 60.)
   assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer(), body: '{"user_id":""}' })).status, 422);
-  checked(toFake, [422]);
+  assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer() })).status, 422);
+  checked(toFake, [422, 422]);
 });
 
 test('the 422s: requests Clerk refuses too', testTimeout, async () => {
@@ -142,9 +146,11 @@ test('the 422s: requests Clerk refuses too', testTimeout, async () => {
     ['{}', /must have required property 'user_id'/],
     ['{"user_id":"user_2prism","expires_in_seconds":0}', /expires_in_seconds must be >= 1/],
     ['{"user_id":42}', /user_id must be string/],
+    ['[]', /Request body must be object/],
+    ['{"user_id":"user_2prism"}', /Supported content types: application\/json/, 'text/plain'],
   ];
-  for (const [body, violation] of cases) {
-    assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer(), body })).status, 422, body);
+  for (const [body, violation, type] of cases) {
+    assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer(), body, type })).status, 422, body);
     checked(toFake, [422], [violation]);
   }
 });
