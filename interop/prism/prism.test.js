@@ -96,10 +96,11 @@ function checked(proxy, statuses, expected = []) {
   }
 }
 
-// post sends a request through proxy as plain HTTP: what no SDK sends.
-async function post(proxy, path, { key = fake.secretKey, body, type = 'application/json' } = {}) {
+// post sends a request through proxy as plain HTTP: what no SDK sends. authorization: null
+// sends none.
+async function post(proxy, path, { authorization = bearer(), body, type = 'application/json' } = {}) {
   const headers = {};
-  if (key !== undefined) headers.Authorization = key;
+  if (authorization !== null) headers.Authorization = authorization;
   if (body !== undefined) headers['Content-Type'] = type;
   const res = await fetch(`${proxy.origin}${path}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(requestTimeout) });
   return { status: res.status, body: await res.text() };
@@ -136,8 +137,8 @@ test('the 422s: requests Clerk allows and our spec refuses', testTimeout, async 
   // An empty user_id, and no body at all: valid in Clerk's file (its requestBody is optional);
   // the fake answers 422 as Clerk does. (Not 60.0 seconds, also valid there: Prism forwards the
   // body it parsed, re-serialized, so the fake would see 60.)
-  assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer(), body: '{"user_id":""}' })).status, 422);
-  assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer() })).status, 422);
+  assert.equal((await post(toFake, '/sign_in_tokens', { body: '{"user_id":""}' })).status, 422);
+  assert.equal((await post(toFake, '/sign_in_tokens')).status, 422);
   checked(toFake, [422, 422]);
 });
 
@@ -150,20 +151,20 @@ test('the 422s: requests Clerk refuses too', testTimeout, async () => {
     ['{"user_id":"user_2prism"}', /Supported content types: application\/json/, 'text/plain'],
   ];
   for (const [body, violation, type] of cases) {
-    assert.equal((await post(toFake, '/sign_in_tokens', { key: bearer(), body, type })).status, 422, body);
+    assert.equal((await post(toFake, '/sign_in_tokens', { body, type })).status, 422, body);
     checked(toFake, [422], [violation]);
   }
 });
 
-test('401: a wrong key, no key, another scheme (the overlay adds 401)', testTimeout, async () => {
+test('401: a wrong key, no key, the key without Bearer, another scheme (the overlay adds 401)', testTimeout, async () => {
   const wrong = createClerkClient({ secretKey: 'sk_test_notthefakeskey', apiUrl: toFake.origin, apiVersion: '' });
   await rejectsWith(wrong.signInTokens.createSignInToken({ userId: 'user_2prism', expiresInSeconds: 60 }), 401);
   checked(toFake, [401]);
   const body = '{"user_id":"user_2prism"}';
-  assert.equal((await post(toFake, '/sign_in_tokens', { key: undefined, body })).status, 401);
-  checked(toFake, [401], [/Invalid security scheme used/]);
-  assert.equal((await post(toFake, '/sign_in_tokens', { key: `Basic ${btoa('user:pass')}`, body })).status, 401);
-  checked(toFake, [401], [/Invalid security scheme used/]);
+  for (const authorization of [null, fake.secretKey, `Basic ${btoa('user:pass')}`]) {
+    assert.equal((await post(toFake, '/sign_in_tokens', { authorization, body })).status, 401);
+    checked(toFake, [401], [/Invalid security scheme used/]);
+  }
 });
 
 test('429 with Retry-After (the overlay adds 429)', testTimeout, async () => {
@@ -188,7 +189,7 @@ test('the check reports a stub answering off Clerk\'s schema', testTimeout, asyn
   ];
   for (const [path, want] of cases) {
     const body = path === '/sign_in_tokens' ? '{"user_id":"user_2prism"}' : undefined;
-    await post(toStub, path, { key: 'Bearer sk_test_stub', body });
+    await post(toStub, path, { authorization: 'Bearer sk_test_stub', body });
     const [e] = taken(toStub.origin);
     const found = problems(e).join('\n');
     for (const re of want) assert.match(found, re, `${path}: the check must report ${re}`);
