@@ -4,7 +4,7 @@
 // the method docs link here.
 //
 // A sign-in token is a credential: its Token (a JWT ticket) and its URL let whoever holds
-// them sign in as the user. Both are [Secret]s; hand what [Secret.Reveal] returns only to that
+// them sign in as the user. Both are [Secret] values; hand what [Secret.Reveal] returns only to that
 // user.
 //
 //	c, err := api.NewClient(os.Getenv("CLERK_SECRET_KEY"))
@@ -106,7 +106,7 @@
 //
 // The secret key is held only inside the closures that sign requests and redact text: no
 // field, fmt verb or log record of a Client shows it, and no error repeats it. A
-// SignInToken's Token and URL are [Secret]s: every fmt verb, encoding/json and log/slog show
+// SignInToken's Token and URL are [Secret] values: every fmt verb, encoding/json and log/slog show
 // [REDACTED] in their place, at any depth (inside slices, maps and structs, exported field
 // or not); [Secret.Reveal] is the one way to read them. Debug records ([WithLogger]) carry
 // operation, attempt, status, duration, trace id and, before a retry, its reason and wait;
