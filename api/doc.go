@@ -64,8 +64,8 @@
 //
 // # Retries
 //
-// A call is sent again only under [RetryPolicy] ([DefaultRetryPolicy]: 4 attempts, full-jitter
-// backoff from 250ms, at most 10s per wait), and only where a second attempt is safe. After
+// A call is sent again only under its [RetryPolicy] ([DefaultRetryPolicy] unless
+// [WithRetryPolicy]; full-jitter backoff), and only where a second attempt is safe. After
 // each failed attempt the client decides from what the failure says Clerk did:
 //
 //   - Nothing: the connection failed before the request was sent in full, the HTTP/2 server
