@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	signintokens "github.com/clerkgen/signintokens"
 )
 
 // built is the signintoken binary the process tests run, built on first use, once for all of
@@ -123,11 +125,35 @@ func withoutClerk(env []string) []string {
 	return out
 }
 
-// TestVersionAsAProcess: the built binary knows its version.
+// TestVersionAsAProcess: a binary says the version the go command recorded for it (go version
+// -m: a release, a pseudo-version, or (devel)), and a release build says the version its
+// linker stamp gives, as GoReleaser passes it (-X main.version=0.9.9, without the v). A
+// stamp the binary ignored (the variable renamed: the linker does not complain) fails here.
 func TestVersionAsAProcess(t *testing.T) {
-	out, err := exec.Command(buildCommand(t), "--version").Output()
-	if err != nil || !regexp.MustCompile(`^signintoken v\d+\.\d+\.\d+\S* \(Clerk API \d{4}-\d{2}-\d{2}\)\n$`).Match(out) {
-		t.Fatalf("signintoken --version: %v, %q", err, out)
+	bin := buildCommand(t)
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := regexp.MustCompile(`(?m)^\tmod\t\S+\t(\S+)`).FindSubmatch(info)
+	if recorded == nil {
+		t.Fatalf("go version -m names no main module:\n%s", info)
+	}
+	if want := fmt.Sprintf("signintoken %s (Clerk API %s)\n", recorded[1], signintokens.APIVersion); string(out) != want {
+		t.Errorf("signintoken --version = %q; the go command recorded %s, so want %q", out, recorded[1], want)
+	}
+
+	release := filepath.Join(t.TempDir(), "signintoken")
+	if out, err := exec.Command("go", "build", "-ldflags=-X main.version=0.9.9", "-o", release, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err = exec.Command(release, "version").Output()
+	if want := "signintoken v0.9.9 (Clerk API " + signintokens.APIVersion + ")\n"; err != nil || string(out) != want {
+		t.Errorf("built with -X main.version=0.9.9: signintoken version = %q, %v; want %q", out, err, want)
 	}
 }
 
