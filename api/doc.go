@@ -7,8 +7,8 @@
 // them sign in as the user. Both are [Secret] values; hand what [Secret.Reveal] returns only to that
 // user.
 //
-//	c, err := api.NewClient(os.Getenv("CLERK_SECRET_KEY"))
-//	if err != nil { … } // a malformed key or option: errors.Is(err, api.ErrInvalidInput)
+//	c, err := api.NewClientFromEnv() // CLERK_SECRET_KEY, and CLERK_API_URL if set
+//	if err != nil { … } // a missing or malformed key, URL or option: errors.Is(err, api.ErrInvalidInput)
 //	tok, err := c.Create(ctx, api.CreateParams{UserID: "user_2abc", ExpiresIn: time.Hour})
 //	if err != nil { … }
 //	sendToUser(tok.URL.Reveal())
