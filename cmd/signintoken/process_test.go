@@ -49,23 +49,6 @@ func buildCommand(t *testing.T) string {
 	return bin
 }
 
-// TestREADMERunCommand runs the README's main job as a process with no CLERK_ variables: it
-// must mint a link on the built-in fake and exit 0.
-func TestREADMERunCommand(t *testing.T) {
-	bin := buildCommand(t)
-	cmd := exec.Command(bin, "create", "--user", "user_demo")
-	cmd.Env = withoutClerk(os.Environ())
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(string(out), "url:") || !strings.Contains(stderr.String(), "built-in fake") {
-		t.Fatalf("stdout:\n%s\nstderr:\n%s", out, stderr.String())
-	}
-}
-
 // TestFakeStopsCleanlyOnSIGTERM runs `signintoken fake` as a CI job in another language would,
 // and stops it with SIGTERM.
 func TestFakeStopsCleanlyOnSIGTERM(t *testing.T) {
