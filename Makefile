@@ -67,7 +67,7 @@ lint:
 ## bench-clients-table.txt sets them side by side. bench-loopback.txt: 2,000 calls over loopback
 ## at concurrency 1/8/32 with the connections opened. bench.txt: this module's own benchmarks
 ## (among them clienttest's BenchmarkValidatedCreate: the fake's contract-checked req/s). See
-## README.md, Performance.
+## docs/performance.md (the published figures) and CONTRIBUTING.md, Benchmarks.
 BENCH_COUNT ?= 10
 bench: SHELL := bash
 bench: .SHELLFLAGS := -o pipefail -ec

@@ -4,11 +4,11 @@
 // the method docs link here.
 //
 // A sign-in token is a credential: its Token (a JWT ticket) and its URL let whoever holds
-// them sign in as the user. Both are [Secret]s; hand what [Secret.Reveal] returns only to that
+// them sign in as the user. Both are [Secret] values; hand what [Secret.Reveal] returns only to that
 // user.
 //
-//	c, err := api.NewClient(os.Getenv("CLERK_SECRET_KEY"))
-//	if err != nil { … } // a malformed key or option: errors.Is(err, api.ErrInvalidInput)
+//	c, err := api.NewClientFromEnv() // CLERK_SECRET_KEY, and CLERK_API_URL if set
+//	if err != nil { … } // a missing or malformed key, URL or option: errors.Is(err, api.ErrInvalidInput)
 //	tok, err := c.Create(ctx, api.CreateParams{UserID: "user_2abc", ExpiresIn: time.Hour})
 //	if err != nil { … }
 //	sendToUser(tok.URL.Reveal())
@@ -64,8 +64,8 @@
 //
 // # Retries
 //
-// A call is sent again only under [RetryPolicy] ([DefaultRetryPolicy]: 4 attempts, full-jitter
-// backoff from 250ms, at most 10s per wait), and only where a second attempt is safe. After
+// A call is sent again only under its [RetryPolicy] ([DefaultRetryPolicy] unless
+// [WithRetryPolicy]; full-jitter backoff), and only where a second attempt is safe. After
 // each failed attempt the client decides from what the failure says Clerk did:
 //
 //   - Nothing: the connection failed before the request was sent in full, the HTTP/2 server
@@ -106,7 +106,7 @@
 //
 // The secret key is held only inside the closures that sign requests and redact text: no
 // field, fmt verb or log record of a Client shows it, and no error repeats it. A
-// SignInToken's Token and URL are [Secret]s: every fmt verb, encoding/json and log/slog show
+// SignInToken's Token and URL are [Secret] values: every fmt verb, encoding/json and log/slog show
 // [REDACTED] in their place, at any depth (inside slices, maps and structs, exported field
 // or not); [Secret.Reveal] is the one way to read them. Debug records ([WithLogger]) carry
 // operation, attempt, status, duration, trace id and, before a retry, its reason and wait;

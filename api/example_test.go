@@ -148,3 +148,17 @@ func ExampleWithBaseURL() {
 	// pending <nil>
 	// pending <nil>
 }
+
+// With CLERK_SECRET_KEY set (and CLERK_API_URL, to use another server than Clerk's, such as
+// the two lines `signintoken fake` prints), a client is one line.
+func ExampleNewClientFromEnv() {
+	c, err := api.NewClientFromEnv()
+	if err != nil {
+		log.Fatal(err) // names the variable that is unset or malformed, never its value
+	}
+	tok, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc", ExpiresIn: time.Hour})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.URL.Reveal())
+}

@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -417,5 +422,34 @@ func TestCreateRetriesAConnectionThatBrokeBeforeWriting(t *testing.T) {
 	}
 	if calls.Load() != 2 || len(srv.Requests()) != 1 || len(*waits) != 1 {
 		t.Fatalf("attempts %d, requests %d, waits %v; want 2, 1, one wait", calls.Load(), len(srv.Requests()), *waits)
+	}
+}
+
+// TestDefaultRetryPolicyIsAsDocumented: DefaultRetryPolicy's doc comment is where its numbers
+// are stated; change the numbers and not the sentence (or the other way round), and this fails.
+func TestDefaultRetryPolicyIsAsDocumented(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "retry.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "DefaultRetryPolicy" {
+			doc = fn.Doc.Text()
+		}
+	}
+	m := regexp.MustCompile(`is (\d+) attempts, backing off from (\S+), waiting at most (\S+) at a time`).FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatalf("DefaultRetryPolicy's doc no longer states its numbers as this test reads them:\n%s", doc)
+	}
+	attempts, _ := strconv.Atoi(m[1])
+	base, err1 := time.ParseDuration(m[2])
+	maxDelay, err2 := time.ParseDuration(m[3])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("DefaultRetryPolicy's doc: durations %q, %q do not parse", m[2], m[3])
+	}
+	documented := RetryPolicy{MaxAttempts: attempts, BaseDelay: base, MaxDelay: maxDelay}
+	if got := DefaultRetryPolicy(); got != documented {
+		t.Errorf("DefaultRetryPolicy() = %+v, its doc says %+v", got, documented)
 	}
 }

@@ -19,7 +19,7 @@ const (
 )
 
 // SignInToken is a one-time credential for signing in as a user. Token and URL are the
-// credential itself: whoever holds either can sign in as the user. They are [Secret]s, so no
+// credential itself: whoever holds either can sign in as the user. They are [Secret] values, so no
 // rendering of a SignInToken, or of anything holding one, shows them; read them with
 // [Secret.Reveal]. Clerk sends them only when the token is created, so they are zero on the
 // token Revoke returns.

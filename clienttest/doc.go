@@ -59,22 +59,10 @@
 // # Control API
 //
 // The same model is served over HTTP under /__clienttest/ on the fake's own listener, for
-// tests in any language (see the signintoken fake command). Every endpoint but the document
-// takes the fake's key as a bearer token; its OpenAPI document ([ControlSpec]) is served at
-// GET /__clienttest/openapi.yaml.
-//
-//	GET  /__clienttest/tokens              {"tokens":[{"id","user_id","organization_id","status","created_at","updated_at","expires_at"}]}
-//	GET  /__clienttest/requests            {"requests":[{"method","path","header","body"}],"total":n}
-//	GET  /__clienttest/violations          {"violations":[{"message"}],"total":n}
-//	POST /__clienttest/tokens/{id}/accept  the token, accepted (404 unknown, 409 not pending or expired)
-//	POST /__clienttest/faults              {"kind":"fail","status":429,"retry_after_seconds":1,"count":1}
-//	                                       {"kind":"lose","status":503} {"kind":"drop"} {"kind":"latency","latency_ms":250}
-//	POST /__clienttest/reset               204
-//
-// Timestamps are Unix milliseconds; a request's Authorization header is shown as [REDACTED],
-// and so are the fake's key and its tickets wherever else a request carried them (see Request);
-// errors are {"error":"…"}. Control requests are never recorded, never count against the
-// rate limit and never wait out the latency.
+// tests in any language (see the signintoken fake command): tokens, requests and violations
+// to read, faults to queue, a token to accept, a reset. Its OpenAPI document, control.yaml in
+// this directory ([ControlSpec], served at GET /__clienttest/openapi.yaml), is the one
+// reference for its operations, bodies, statuses and authentication.
 //
 // # Memory
 //

@@ -89,7 +89,7 @@ func (c *limitedConn) Close() error {
 
 // fakeMemoryLimit is the fake's soft memory limit unless GOMEMLIMIT sets one: the garbage
 // collector then works to keep the heap near what is live, so a fake that has served 100k
-// requests stays small (see the README's figures). It is soft: a fake holding more live
+// requests stays small (see docs/performance.md). It is soft: a fake holding more live
 // tokens than fit collects more often, and keeps working.
 const fakeMemoryLimit = 40 << 20
 

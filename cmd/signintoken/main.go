@@ -12,6 +12,13 @@
 // shell history and in ps). Without it, create, revoke and bulk run against the built-in fake,
 // in process, and nothing leaves the machine. --base-url or CLERK_API_URL points at another server.
 //
+// create prints the token's id, user, status, expiry and sign-in URL (whole, however long),
+// and reminds on stderr that the URL is a credential; --json prints one object instead: id,
+// user_id, status, url, token, created_at, updated_at, expires_at (Unix milliseconds).
+// --expires takes a Go duration (90s, 1h) or days (30d), from 1s to 106751 days in whole
+// seconds; anything else is refused, never wrapped around. The built-in fake starts empty on
+// every run, so revoke there answers 404: keep one running with fake to try both.
+//
 // Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error, or
 // for output that could not be written (stderr then names the token that was minted or revoked).
 // fake exits 3 when it saw a contract violation (see its --fail-on-violation).

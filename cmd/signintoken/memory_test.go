@@ -19,7 +19,7 @@ import (
 // must not grow with the traffic it has seen, nor with what a hostile client sends. These run
 // the built binary as a process and read its peak resident set size (VmHWM) from /proc.
 
-const rssTarget = 64 << 20 // the README's figure
+const rssTarget = 64 << 20 // the figure docs/performance.md cites
 
 // fakeProcess starts the built fake and returns its origin, key and pid; it is stopped (and its
 // exit awaited) when the test ends.

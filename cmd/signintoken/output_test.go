@@ -73,3 +73,22 @@ func TestUnwritableOutputOnTheBuiltInFake(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
 	}
 }
+
+// TestPrintTextKeepsALongURLWhole: every other string the server chose is cut at
+// maxFieldLen, but a cut sign-in link is no link. The URL is printed whole however long, and
+// escaped (each escape is at most 4 bytes a byte), even when every byte needs one.
+func TestPrintTextKeepsALongURLWhole(t *testing.T) {
+	long := "https://accounts.example.com/v1/tickets/accept?ticket=" + strings.Repeat("eyJhbGciOiJSUzI1NiJ9", 100)
+	for name, tc := range map[string]struct{ url, want string }{
+		"2 KB of plain ASCII":     {long, long},
+		"every byte escaped (4x)": {strings.Repeat("\x01", 300), strings.Repeat(`\x01`, 300)},
+	} {
+		var out bytes.Buffer
+		if err := printText(&out, newToken("sit_1", "jwt", tc.url), nil); err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`(?m)^url: +` + regexp.QuoteMeta(tc.want) + `$`).MatchString(out.String()) {
+			t.Errorf("%s: the URL (%d bytes) is not printed whole:\n%s", name, len(tc.url), out.String())
+		}
+	}
+}

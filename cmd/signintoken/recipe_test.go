@@ -190,21 +190,6 @@ func TestRecipeKilledLeavesNoFake(t *testing.T) {
 	assertNothingLeft(t, bin, origin)
 }
 
-// TestREADMEShowsTheRecipe keeps the README's CI recipe and interop/with-fake.sh one text.
-func TestREADMEShowsTheRecipe(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := os.ReadFile(recipe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(readme, []byte("```bash\n"+string(script)+"```\n")) {
-		t.Fatal("README.md does not show interop/with-fake.sh as it is, in a ```bash block")
-	}
-}
-
 // TestGoRunFakeStopsWithItsParent: `go run ./cmd/signintoken fake &` then `kill $!` stops go
 // run, not the server it started; --exit-with-parent makes the server follow.
 func TestGoRunFakeStopsWithItsParent(t *testing.T) {

@@ -6,11 +6,10 @@ import (
 	"testing"
 
 	signintokens "github.com/clerkgen/signintokens"
-	"github.com/clerkgen/signintokens/api"
 )
 
-func TestModuleVersion(t *testing.T) {
-	fallback := "v" + api.Version
+func TestBuildVersion(t *testing.T) {
+	fallback := develVersion
 	main := func(v string) *debug.BuildInfo {
 		return &debug.BuildInfo{Main: debug.Module{Path: modulePath, Version: v}}
 	}
@@ -34,8 +33,16 @@ func TestModuleVersion(t *testing.T) {
 		"replaced by a version":     {asDep(debug.Module{Path: modulePath, Version: "v0.3.0", Replace: &debug.Module{Path: "example.com/fork", Version: "v0.3.1"}}), true, "v0.3.1"},
 		"not in the build info":     {&debug.BuildInfo{Main: debug.Module{Path: "example.com/tools", Version: "v9.9.9"}}, true, fallback},
 	} {
-		if got := moduleVersion(tc.info, tc.ok); got != tc.want {
-			t.Errorf("%s: moduleVersion = %q, want %q", name, got, tc.want)
+		if got := buildVersion("", tc.info, tc.ok); got != tc.want {
+			t.Errorf("%s: buildVersion = %q, want %q", name, got, tc.want)
+		}
+	}
+	// A release build's stamp wins over whatever the go command recorded, with or without its v.
+	for _, stamped := range []string{"v0.4.0", "0.4.0"} {
+		for _, info := range []*debug.BuildInfo{nil, main("(devel)"), main("v0.3.1-0.20261126120000-85bc8c3abcde")} {
+			if got := buildVersion(stamped, info, info != nil); got != "v0.4.0" {
+				t.Errorf("stamped %q, build info %v: buildVersion = %q, want v0.4.0", stamped, info, got)
+			}
 		}
 	}
 }
@@ -43,7 +50,7 @@ func TestModuleVersion(t *testing.T) {
 func TestVersion(t *testing.T) {
 	for _, arg := range []string{"version", "--version", "-version"} {
 		code, out, errOut := signintoken(t, nil, arg)
-		want := "signintoken v" + api.Version + " (Clerk API " + signintokens.APIVersion + ")\n"
+		want := "signintoken (devel) (Clerk API " + signintokens.APIVersion + ")\n"
 		if code != exitOK || out != want || errOut != "" {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0 and %q", arg, code, out, errOut, want)
 		}
