@@ -172,6 +172,12 @@ func declaredStatuses(ops []operationRef) map[string]map[string]bool {
 	return out
 }
 
+// isAnswerAddition reports whether a marker is the overlay's "[answer]" kind: an answer Clerk's
+// spec omits. (A "[go-name]" response, such as revoke's 400 renamed ClientError, is one Clerk declares.)
+func isAnswerAddition(marker *yaml.Node) bool {
+	return marker != nil && strings.HasPrefix(marker.Value, "[answer]")
+}
+
 // obsoleteAdditions names the marked additions Clerk's spec now declares itself: the overlay
 // still applies them, but the marker would then be false, so a maintainer should review them.
 func obsoleteAdditions(doc *yaml.Node, ops []operationRef, before map[string]map[string]bool) []string {
@@ -181,10 +187,10 @@ func obsoleteAdditions(doc *yaml.Node, ops []operationRef, before map[string]map
 		rs := mapGet(op.node, "responses")
 		for i := 0; rs != nil && i+1 < len(rs.Content); i += 2 {
 			status, resp := rs.Content[i].Value, rs.Content[i+1]
-			marked := mapGet(resp, notInClerkSpec) != nil
+			marked := isAnswerAddition(mapGet(resp, notInClerkSpec))
 			if ref := mapGet(resp, "$ref"); ref != nil {
 				name := strings.TrimPrefix(ref.Value, "#/components/responses/")
-				marked = marked || mapGet(mapGet(responses, name), notInClerkSpec) != nil
+				marked = marked || isAnswerAddition(mapGet(mapGet(responses, name), notInClerkSpec))
 			}
 			if marked && before[op.id][status] {
 				notes = append(notes, fmt.Sprintf("Clerk's spec now declares %s on %s; the overlay's addition (marked %s) may be obsolete: review spec/overlay.yaml", status, op.id, notInClerkSpec))
