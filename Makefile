@@ -157,11 +157,15 @@ spec-diff:
 	git show "$(BASE):openapi.yaml" > "$$tmp/base.yaml"; \
 	$(OASDIFF) changelog "$$tmp/base.yaml" openapi.yaml
 
-## spec-update: take a new Clerk Backend API spec: FROM=path/to/bapi-<version>.yml (Clerk's full
-## file; API_VERSION=YYYY-MM-DD when its name has no date). Writes openapi.yaml, regenerates gen/.
+## spec-update: take a Clerk Backend API spec: FROM= a path, an http(s) URL, or a version name
+## (FROM=2026-05-12 reads $CLERK_SPECS_BASE/bapi/2026-05-12.yml; the base defaults to Clerk's
+## published specs, github.com/clerk/openapi-specs). Prints what it read (where, size, sha256);
+## refuses a file over 10 MiB, alias bombs, alias recursion and external $refs. Writes openapi.yaml
+## (Clerk's file + spec/overlay.yaml), keeps the file taken in spec/clerk/ with its SOURCE, and
+## regenerates gen/. API_VERSION=YYYY-MM-DD when neither the name nor info.version gives a date.
 spec-update:
-	@test -n "$(FROM)" || { echo "usage: make spec-update FROM=path/to/bapi-<version>.yml [API_VERSION=YYYY-MM-DD]"; exit 2; }
-	$(SPECUPDATE) -from "$(abspath $(FROM))" -overlay "$(CURDIR)/spec/overlay.yaml" -out "$(CURDIR)/openapi.yaml" $(if $(API_VERSION),-api-version "$(API_VERSION)")
+	@test -n "$(FROM)" || { echo "usage: make spec-update FROM=<path | http(s) URL | version, e.g. 2026-05-12> [API_VERSION=YYYY-MM-DD]"; exit 2; }
+	$(SPECUPDATE) -from "$(FROM)" -dir "$(CURDIR)" -overlay "$(CURDIR)/spec/overlay.yaml" -out "$(CURDIR)/openapi.yaml" -record "$(CURDIR)/spec/clerk" $(if $(API_VERSION),-api-version "$(API_VERSION)")
 	$(GO) generate ./...
 
 ## record-release: VERSION=vX.Y.Z: record the current spec and Go API as the released contract the

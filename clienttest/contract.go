@@ -175,7 +175,9 @@ func classify(op string, err error) *violation {
 	var schema *openapi3.SchemaError
 	if errors.As(err, &schema) {
 		param := strings.Join(schema.JSONPointer(), ".")
-		if schema.SchemaField == "required" {
+		// Clerk answers an empty string as a missing parameter (openapi.yaml's minLength 1 on
+		// user_id, from spec/overlay.yaml).
+		if schema.SchemaField == "required" || (schema.SchemaField == "minLength" && schema.Value == "") {
 			return &violation{status: http.StatusUnprocessableEntity, code: "form_param_missing", param: param, message: msg}
 		}
 		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: param, message: msg}

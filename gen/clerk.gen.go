@@ -68,20 +68,17 @@ type ClerkErrors struct {
 
 // CreateSignInTokenRequest defines model for CreateSignInTokenRequest.
 type CreateSignInTokenRequest struct {
-	// ExpiresInSeconds Optional parameter to specify the life duration of the sign-in
-	// token in seconds. By default, the duration is 30 days.
+	// ExpiresInSeconds Optional parameter to specify the life duration of the sign in token in seconds.
+	// By default, the duration is 30 days.
 	//
 	// Example: 3600
 	ExpiresInSeconds *int `json:"expires_in_seconds,omitempty"`
 
-	// OrgID The ID of an organization to set as the user's active organization
-	// when they sign in with this token. Organizations must be enabled on
-	// the instance, and the user must be a member of the organization.
-	//
-	// Example: org_2abcDEFghiJKLmnoPQRstuVWXyz
+	// OrgID The ID of the organization to activate when the user signs in.
+	// Organizations must be enabled for the instance, and the user must be a member of the organization.
 	OrgID *string `json:"org_id,omitempty"`
 
-	// UserID The ID of the user that can use the newly created sign-in token
+	// UserID The ID of the user that can use the newly created sign in token
 	//
 	// Example: user_2abcDEFghiJKLmnoPQRstuVWXyz
 	UserID string `json:"user_id"`
@@ -268,9 +265,8 @@ type ClientInterface interface {
 	// CreateSignInTokenWithBody Create sign-in token
 	//
 	// Creates a new sign-in token and associates it with the given user.
-	// By default, sign-in tokens expire in 30 days. You can optionally
-	// supply a different duration in seconds using the
-	// `expires_in_seconds` property.
+	// By default, sign-in tokens expire in 30 days.
+	// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -280,9 +276,8 @@ type ClientInterface interface {
 	// CreateSignInToken Create sign-in token
 	//
 	// Creates a new sign-in token and associates it with the given user.
-	// By default, sign-in tokens expire in 30 days. You can optionally
-	// supply a different duration in seconds using the
-	// `expires_in_seconds` property.
+	// By default, sign-in tokens expire in 30 days.
+	// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -291,8 +286,7 @@ type ClientInterface interface {
 
 	// RevokeSignInToken Revoke the given sign-in token
 	//
-	// Revokes a pending sign-in token. A token that was accepted or
-	// revoked already cannot be revoked.
+	// Revokes a pending sign-in token.
 	//
 	// Corresponds with POST /sign_in_tokens/{sign_in_token_id}/revoke (the `RevokeSignInToken` operationId).
 	RevokeSignInToken(ctx context.Context, signInTokenID string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -301,9 +295,8 @@ type ClientInterface interface {
 // CreateSignInTokenWithBody Create sign-in token
 //
 // Creates a new sign-in token and associates it with the given user.
-// By default, sign-in tokens expire in 30 days. You can optionally
-// supply a different duration in seconds using the
-// `expires_in_seconds` property.
+// By default, sign-in tokens expire in 30 days.
+// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 //
 // Takes any type of body and a specified content type.
 //
@@ -326,9 +319,8 @@ func (c *Client) CreateSignInTokenWithBody(ctx context.Context, contentType stri
 // CreateSignInToken Create sign-in token
 //
 // Creates a new sign-in token and associates it with the given user.
-// By default, sign-in tokens expire in 30 days. You can optionally
-// supply a different duration in seconds using the
-// `expires_in_seconds` property.
+// By default, sign-in tokens expire in 30 days.
+// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -350,8 +342,7 @@ func (c *Client) CreateSignInToken(ctx context.Context, body CreateSignInTokenJS
 
 // RevokeSignInToken Revoke the given sign-in token
 //
-// Revokes a pending sign-in token. A token that was accepted or
-// revoked already cannot be revoked.
+// Revokes a pending sign-in token.
 //
 // Corresponds with POST /sign_in_tokens/{sign_in_token_id}/revoke (the `RevokeSignInToken` operationId).
 func (c *Client) RevokeSignInToken(ctx context.Context, signInTokenID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -528,9 +519,8 @@ type ClientWithResponsesInterface interface {
 	// CreateSignInTokenWithBodyWithResponse Create sign-in token
 	//
 	// Creates a new sign-in token and associates it with the given user.
-	// By default, sign-in tokens expire in 30 days. You can optionally
-	// supply a different duration in seconds using the
-	// `expires_in_seconds` property.
+	// By default, sign-in tokens expire in 30 days.
+	// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -540,9 +530,8 @@ type ClientWithResponsesInterface interface {
 	// CreateSignInTokenWithResponse Create sign-in token
 	//
 	// Creates a new sign-in token and associates it with the given user.
-	// By default, sign-in tokens expire in 30 days. You can optionally
-	// supply a different duration in seconds using the
-	// `expires_in_seconds` property.
+	// By default, sign-in tokens expire in 30 days.
+	// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -551,8 +540,7 @@ type ClientWithResponsesInterface interface {
 
 	// RevokeSignInTokenWithResponse Revoke the given sign-in token
 	//
-	// Revokes a pending sign-in token. A token that was accepted or
-	// revoked already cannot be revoked.
+	// Revokes a pending sign-in token.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -722,9 +710,8 @@ func (r RevokeSignInTokenResponse) ContentType() string {
 // CreateSignInTokenWithBodyWithResponse Create sign-in token
 //
 // Creates a new sign-in token and associates it with the given user.
-// By default, sign-in tokens expire in 30 days. You can optionally
-// supply a different duration in seconds using the
-// `expires_in_seconds` property.
+// By default, sign-in tokens expire in 30 days.
+// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -740,9 +727,8 @@ func (c *ClientWithResponses) CreateSignInTokenWithBodyWithResponse(ctx context.
 // CreateSignInTokenWithResponse Create sign-in token
 //
 // Creates a new sign-in token and associates it with the given user.
-// By default, sign-in tokens expire in 30 days. You can optionally
-// supply a different duration in seconds using the
-// `expires_in_seconds` property.
+// By default, sign-in tokens expire in 30 days.
+// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -757,8 +743,7 @@ func (c *ClientWithResponses) CreateSignInTokenWithResponse(ctx context.Context,
 
 // RevokeSignInTokenWithResponse Revoke the given sign-in token
 //
-// Revokes a pending sign-in token. A token that was accepted or
-// revoked already cannot be revoked.
+// Revokes a pending sign-in token.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -99,12 +99,10 @@ func sortKeys(m *yaml.Node, less func(a, b string) bool) {
 	}
 }
 
-// plain drops quoting/block styles, flow style and comments everywhere, so the encoder picks
+// plain drops quoting/block styles, flow style, anchors and comments everywhere (parseBounded
+// has already replaced each alias with what it names), so the encoder picks
 // one style per value (plain where YAML allows, a literal block for multi-line text).
 func plain(n *yaml.Node) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		*n = *n.Alias // an alias becomes a copy of what it names
-	}
 	n.Style = 0
 	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
 	n.Anchor = ""

@@ -254,6 +254,9 @@ func reachableComponents(full, doc *yaml.Node) (*yaml.Node, error) {
 // references (another file, a URL, a pointer outside components) are refused: the extracted
 // document must stand alone.
 func parseLocalRef(ref string) (section, name string, err error) {
+	if !strings.HasPrefix(ref, "#") {
+		return "", "", fmt.Errorf("refused: external $ref %q (another file or a URL): spec-update reads Clerk's one file and fetches nothing else", ref)
+	}
 	rest, ok := strings.CutPrefix(ref, "#/components/")
 	parts := strings.Split(rest, "/")
 	if !ok || len(parts) != 2 || !slices.Contains(componentSections, parts[0]) {
