@@ -69,18 +69,18 @@ func newControlAPI(h *Handler) *controlAPI {
 func (c *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == controlPrefix+"health":
-		closeAfter(w)
+		closeAfter(w, r)
 		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	case r.Method == http.MethodGet && r.URL.Path == controlPrefix+"openapi.yaml":
-		closeAfter(w)
+		closeAfter(w, r)
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(controlSpec)
 		return
 	}
 	if v := c.h.authenticate(r); v != nil {
 		c.h.authFailed(v)
-		closeAfter(w)
+		closeAfter(w, r)
 		controlError(w, http.StatusUnauthorized, "the control API takes the fake's secret key: Authorization: Bearer <key>")
 		return
 	}

@@ -21,6 +21,10 @@ import (
 // request is well under a kilobyte.
 const maxAPIRequestBody = 64 << 10
 
+// maxRefusedBody bounds what the fake reads of a request it refuses unauthenticated (see
+// closeAfter): a Create is well under it.
+const maxRefusedBody = 4 << 10
+
 // Handler is the fake Clerk API as an http.Handler, for serving it yourself (the signintoken
 // fake command does). Tests usually want NewServer, which wraps it in a loopback server.
 //
@@ -184,14 +188,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/"):
 		h.unknownRoute(safepath.Request(r.Method, r.URL.Path) + ": not a path of Clerk's Backend API (which is under /v1)")
-		closeAfter(w)
+		closeAfter(w, r)
 		h.answer(w, r, nil, http.StatusNotFound, clerkErrors("resource_not_found", ""))
 		return
 	}
 	if v := h.authenticate(r); v != nil {
 		h.authFailed(v)
 		in, _ := h.contract.route(r)
-		closeAfter(w)
+		closeAfter(w, r)
 		h.answer(w, r, in, v.status, clerkErrors(v.code, v.param))
 		return
 	}
@@ -270,9 +274,15 @@ func (h *Handler) route(r *http.Request) (*openapi3filter.RequestValidationInput
 			"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", safepath.Request(r.Method, r.URL.Path), origin(r))}
 }
 
-// closeAfter asks net/http to close the connection once the answer is written: a caller
-// without the fake's key keeps no connection open (see signintoken fake's --max-conns).
-func closeAfter(w http.ResponseWriter) { w.Header().Set("Connection", "close") }
+// closeAfter asks net/http to close the connection once the answer to r is written: a caller
+// without the fake's key keeps no connection open (see signintoken fake's --max-conns). Up to
+// maxRefusedBody of the body is read first: closing a connection with unread bytes resets it,
+// and a caller that sent a small request with the wrong key would see a reset instead of its
+// 401.
+func closeAfter(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, io.LimitReader(r.Body, maxRefusedBody))
+	w.Header().Set("Connection", "close")
+}
 
 // answer writes status and body as JSON, after checking them against the contract when the
 // request was routed to an operation.
