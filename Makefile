@@ -188,5 +188,5 @@ interop:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o "$$dir/signintoken" ./cmd/signintoken; \
 	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
-	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
+	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && SIGNINTOKEN_BIN="$$dir/signintoken" ../with-fake.sh "$$dir/signintoken" -- node --test); \
 	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken
