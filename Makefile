@@ -181,7 +181,7 @@ record-release: check-generated
 
 ## interop: Clerk's own SDKs against the built `signintoken fake` process — clerk-sdk-go
 ## (interop/go, a module of its own) and @clerk/backend (interop/js: npm ci from the committed
-## lockfile, Node's test runner, through interop/with-fake.sh, the README's CI recipe) — and
+## lockfile, Node's test runner, through interop/with-fake.sh, the CI recipe of docs/fake-in-ci.md) — and
 ## the fake's memory targets, measured without -race.
 interop:
 	@command -v node >/dev/null && command -v npm >/dev/null || { echo "interop: needs Node.js 20 and npm"; exit 1; }

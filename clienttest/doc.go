@@ -30,18 +30,28 @@
 //
 // # Contract checks
 //
-// Every API request is authenticated first, as Clerk does: a missing or malformed
-// Authorization header is answered 401 authorization_header_format_invalid, any key but
-// SecretKey 401 clerk_key_invalid; such a request is not recorded and consumes no queued fault.
-// An authenticated request is then checked against openapi.yaml. One that breaks it is
-// answered as Clerk would (422 form_param_missing or form_param_value_invalid with
-// meta.param_name; 422 request_body_invalid for a body that is not a JSON object; 404 for an
-// unknown operation) and reported to the test with t.Errorf, unless AllowContractViolations is
-// given. Beyond the schema, integers must be written as integers within int64 (1e3, 3.0 and
-// 2^63 are form_param_value_invalid), an empty user_id is form_param_missing, and a path with
-// /v1 twice (a base URL that already ends in /v1, given to a client that adds its own) is a
-// violation saying so. Every answer the fake itself gives is checked too. Reports say where and
-// why, and never quote a key, a token or a URL.
+// The fake tells four kinds of event apart ([EventKind]), counts each ([Handler.Counts]) and
+// sends every one to [OnEvent]:
+//
+//   - a violation: a request to one of the two operations, with the fake's key, that
+//     openapi.yaml forbids. It is answered as Clerk would (422 form_param_missing or
+//     form_param_value_invalid with meta.param_name; 422 request_body_invalid for a body that is
+//     not a JSON object; 404 for a path with /v1 twice, with a message saying the base URL
+//     already ends in /v1) and reported to the test with t.Errorf, unless it was expected
+//     ([Handler.ExpectViolations]) or AllowContractViolations is given. Beyond the schema,
+//     integers must be written as integers within int64 (1e3, 3.0 and 2^63 are
+//     form_param_value_invalid) and an empty user_id is form_param_missing. Where openapi.yaml is
+//     stricter than Clerk's published spec, spec/overlay.yaml says so, and why.
+//   - an auth failure: a missing or malformed Authorization header (401
+//     authorization_header_format_invalid) or any key but SecretKey (401 clerk_key_invalid).
+//     Checked first, as Clerk does: nothing is recorded and no queued fault consumed. Counted,
+//     never reported: a test of the bad-key path is a normal negative test.
+//   - an unknown route: any path and method that are none of the fake's (404
+//     resource_not_found). Counted, never reported.
+//   - a fake error: an answer of the fake's own that fails its check against openapi.yaml.
+//     Always reported, AllowContractViolations or not.
+//
+// Reports say where and why, and never quote a key, a token or a URL.
 //
 // ContractTransport does the same checks on any exchange, so a CI job can run a team's tests
 // against a real Clerk development instance and learn when the live API drifts from the spec.
@@ -54,27 +64,35 @@
 // mints a token twice. WithLatency and SetLatency slow every API response. WithRateLimit
 // emulates Clerk's per-instance rate limit: past n authenticated requests in a window, 429
 // too_many_requests with a Retry-After that is enough to wait. Reset forgets every token,
-// request, violation and fault.
+// recorded request, fault and expectation.
 //
 // # Control API
 //
 // The same model is served over HTTP under /__clienttest/ on the fake's own listener, for
-// tests in any language (see the signintoken fake command). Every endpoint but the document
-// takes the fake's key as a bearer token; its OpenAPI document ([ControlSpec]) is served at
-// GET /__clienttest/openapi.yaml.
+// tests in any language (see the signintoken fake command, and docs/fake-in-ci.md). Every
+// endpoint but health and the document takes the fake's key as a bearer token; a request
+// without it is answered 401 and counted as an auth failure. Its OpenAPI document
+// ([ControlSpec]) is served at GET /__clienttest/openapi.yaml.
 //
+//	GET  /__clienttest/health              {"status":"ok"} (no key; never counted or logged)
 //	GET  /__clienttest/tokens              {"tokens":[{"id","user_id","organization_id","status","created_at","updated_at","expires_at"}]}
-//	GET  /__clienttest/requests            {"requests":[{"method","path","header","body"}],"total":n}
-//	GET  /__clienttest/violations          {"violations":[{"message"}],"total":n}
+//	GET  /__clienttest/requests            {"requests":[{"method","path","header","body"}],"total":n,"counts":{…}}
+//	GET  /__clienttest/violations          {"violations":[{"kind","expected","message"}],"total":n}
+//	POST /__clienttest/expectations        {"count":1,"kind":"form_param_missing"} (kind optional) → 204
 //	POST /__clienttest/tokens/{id}/accept  the token, accepted (404 unknown, 409 not pending or expired)
 //	POST /__clienttest/faults              {"kind":"fail","status":429,"retry_after_seconds":1,"count":1}
 //	                                       {"kind":"lose","status":503} {"kind":"drop"} {"kind":"latency","latency_ms":250}
 //	POST /__clienttest/reset               204
 //
-// Timestamps are Unix milliseconds; a request's Authorization header is shown as [REDACTED],
-// and so are the fake's key and its tickets wherever else a request carried them (see Request);
-// errors are {"error":"…"}. Control requests are never recorded, never count against the
-// rate limit and never wait out the latency.
+// counts is [Counts] as JSON: {"requests","unexpected_violations","expected_violations",
+// "auth_failures","unknown_routes","fake_errors"}, the words `signintoken fake` prints at exit
+// and writes in --summary-json. Reset forgets tokens, recorded requests, faults and
+// expectations, but not the counts, violations and fake errors: a suite resetting between tests
+// cannot erase a violation. Timestamps are Unix milliseconds; a request's Authorization header
+// is shown as [REDACTED], and so are the fake's key and its tickets wherever else a request
+// carried them (see Request); errors are {"error":"…"}. Control requests are never recorded,
+// never count against the rate limit and never wait out the latency. Answers to requests
+// without the fake's key close their connection.
 //
 // # Memory
 //

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// The README's CI recipe, interop/with-fake.sh, run as a real process tree: bash starts the
+// The CI recipe of docs/fake-in-ci.md, interop/with-fake.sh, run as a real process tree: bash starts the
 // built fake, waits for its lines, runs a client, stops the fake. Each test then checks that
 // no signintoken process is left and nothing listens on the fake's port.
 
@@ -190,9 +190,9 @@ func TestRecipeKilledLeavesNoFake(t *testing.T) {
 	assertNothingLeft(t, bin, origin)
 }
 
-// TestREADMEShowsTheRecipe keeps the README's CI recipe and interop/with-fake.sh one text.
-func TestREADMEShowsTheRecipe(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestFakeInCIDocShowsTheRecipe keeps the CI guide's recipe and interop/with-fake.sh one text.
+func TestFakeInCIDocShowsTheRecipe(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/fake-in-ci.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +200,8 @@ func TestREADMEShowsTheRecipe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(readme, []byte("```bash\n"+string(script)+"```\n")) {
-		t.Fatal("README.md does not show interop/with-fake.sh as it is, in a ```bash block")
+	if !bytes.Contains(doc, []byte("```bash\n"+string(script)+"```\n")) {
+		t.Fatal("docs/fake-in-ci.md does not show interop/with-fake.sh as it is, in a ```bash block")
 	}
 }
 
