@@ -396,8 +396,11 @@ func TestFakeProcessLogFieldsAreBounded(t *testing.T) {
 	raw(long + " /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\n\r\n")
 	raw("GET /v1/" + strings.Repeat("a/", 15<<10) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + p.key + "\r\n\r\n")
 	raw("POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + p.key + "\r\nContent-Type: text/" +
-		strings.Repeat("\xff\x1b", 15<<10) + "\r\nContent-Length: 2\r\n\r\n{}")
+		strings.Repeat("\xff", 30<<10) + "\r\nContent-Length: 2\r\n\r\n{}")
 	p.stop(t)
+	if !strings.Contains(p.stderr.String(), `msg="unexpected violation" kind=request_body_invalid`) {
+		t.Fatalf("the request with a 30 KB Content-Type did not reach the fake:\n%.3000s", p.stderr)
+	}
 	lines := strings.Split(p.stderr.String(), "\n")
 	if len(lines) < 8 {
 		t.Fatalf("the three requests were not logged:\n%s", p.stderr)
@@ -431,8 +434,12 @@ func TestFakeProcessKeyFromTheEnvironmentOrAFile(t *testing.T) {
 			}
 		}
 	}
+	// Even with the key, a reset forgets the state, not the verdict.
+	if status, _ := p.send(t, p.key, "POST", "/__clienttest/reset", ""); status != 204 {
+		t.Fatalf("reset with the key: %d", status)
+	}
 	if code := p.stop(t); code != exitViolations {
-		t.Fatalf("exit %d: a neighbour without the key turned the job green\n%s", code, p.stderr)
+		t.Fatalf("exit %d: a neighbour, or a reset, turned the job green\n%s", code, p.stderr)
 	}
 
 	dir := t.TempDir()
