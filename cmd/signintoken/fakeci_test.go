@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -449,7 +450,7 @@ func TestFakeProcessKeyFromTheEnvironmentOrAFile(t *testing.T) {
 		t.Fatalf("--key-file: the fake printed key %q", p.key)
 	}
 	os.Chmod(file, 0o644)
-	cmd := exec.Command(buildCommand(t), "fake", "--addr", "127.0.0.1:0", "--key-file", file)
+	cmd := refusedAtStart(t, "--key-file", file)
 	out, _ := cmd.CombinedOutput()
 	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "chmod 600") || strings.Contains(string(out), "fromAFile") {
 		t.Fatalf("a key file others can read: exit %d, %s", cmd.ProcessState.ExitCode(), out)
@@ -537,7 +538,7 @@ func TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles(t *testing.T) {
 		theirs := filepath.Join(dir, "theirs.json")
 		os.WriteFile(theirs, []byte("theirs"), 0o644)
 		os.Chown(theirs, 65534, 65534)
-		cmd := exec.Command(buildCommand(t), "fake", "--addr", "127.0.0.1:0", "--summary-json", theirs)
+		cmd := refusedAtStart(t, "--summary-json", theirs)
 		out, _ := cmd.CombinedOutput()
 		if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "another user owns") {
 			t.Fatalf("exit %d: %s", cmd.ProcessState.ExitCode(), out)
@@ -546,4 +547,13 @@ func TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles(t *testing.T) {
 			t.Fatal("another user's file was replaced")
 		}
 	})
+}
+
+// refusedAtStart is the fake command with args, for a test that expects it to refuse them and
+// exit at once: a build that starts serving instead is killed after 30 s, not waited for.
+func refusedAtStart(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return exec.CommandContext(ctx, buildCommand(t), append([]string{"fake", "--addr", "127.0.0.1:0"}, args...)...)
 }
