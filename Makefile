@@ -185,7 +185,7 @@ record-release: check-generated
 
 ## interop: Clerk's own SDKs against the built `signintoken fake` process — clerk-sdk-go
 ## (interop/go, a module of its own) and @clerk/backend (interop/js: npm ci from the committed
-## lockfile, Node's test runner, through interop/with-fake.sh, the README's CI recipe); the
+## lockfile, Node's test runner, through interop/with-fake.sh, the CI recipe of docs/fake-in-ci.md); the
 ## fake's answers validated against Clerk's published file (spec/clerk/) by Stoplight Prism as a
 ## proxy (interop/prism: an npm project of its own, so Prism's dependencies stay out of
 ## interop/js's; bounded by PRISM_TIMEOUT however Prism behaves); and the fake's memory targets,
@@ -196,7 +196,7 @@ interop:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o "$$dir/signintoken" ./cmd/signintoken; \
 	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
-	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
+	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && SIGNINTOKEN_BIN="$$dir/signintoken" ../with-fake.sh "$$dir/signintoken" -- node --test); \
 	echo "== the fake's answers against Clerk's published file, through Stoplight Prism (interop/prism)"; \
 	(cd interop/prism && npm ci --no-audit --no-fund && SIGNINTOKEN_BIN="$$dir/signintoken" timeout $(PRISM_TIMEOUT) node --test); \
 	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken

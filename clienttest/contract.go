@@ -77,6 +77,7 @@ type violation struct {
 	code    string // Clerk error code for the answer
 	param   string // meta.param_name, when one parameter is to blame
 	message string // what was wrong, for the test log; never quotes a credential
+	kind    string // a ViolationKind, or an auth failure's reason (ReasonNoKey, …)
 }
 
 // checkAuth is kin-openapi's AuthenticationFunc for bearerAuth: the header must be present and
@@ -121,7 +122,7 @@ func (c *contract) route(r *http.Request) (*openapi3filter.RequestValidationInpu
 	route, params, err := c.router.FindRoute(routed)
 	if err != nil {
 		return nil, &violation{status: http.StatusNotFound, code: "resource_not_found",
-			message: fmt.Sprintf("%s %s is not an operation of the contract: %v", r.Method, safepath.Of(r.URL.Path), err)}
+			message: fmt.Sprintf("%s is not an operation of the contract: %v", safepath.Request(r.Method, r.URL.Path), err)}
 	}
 	return &openapi3filter.RequestValidationInput{Request: routed, PathParams: params, Route: route, Options: c.options}, nil
 }
@@ -170,7 +171,7 @@ func classify(op string, err error) *violation {
 	msg := fmt.Sprintf("%s request breaks the contract: %v", op, err)
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
-		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: msg}
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: msg, kind: ReasonWrongScheme}
 	}
 	var schema *openapi3.SchemaError
 	if errors.As(err, &schema) {
@@ -178,14 +179,14 @@ func classify(op string, err error) *violation {
 		// Clerk answers an empty string as a missing parameter (openapi.yaml's minLength 1 on
 		// user_id, from spec/overlay.yaml).
 		if schema.SchemaField == "required" || (schema.SchemaField == "minLength" && schema.Value == "") {
-			return &violation{status: http.StatusUnprocessableEntity, code: "form_param_missing", param: param, message: msg}
+			return &violation{status: http.StatusUnprocessableEntity, code: "form_param_missing", param: param, message: msg, kind: string(ParamMissing)}
 		}
-		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: param, message: msg}
+		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: param, message: msg, kind: string(ParamInvalid)}
 	}
 	var reqErr *openapi3filter.RequestError
 	if errors.As(err, &reqErr) && reqErr.Parameter != nil {
-		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: reqErr.Parameter.Name, message: msg}
+		return &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: reqErr.Parameter.Name, message: msg, kind: string(ParamInvalid)}
 	}
 	// A body that is not JSON, not an object, or missing altogether.
-	return &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", message: msg}
+	return &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", message: msg, kind: string(BodyInvalid)}
 }

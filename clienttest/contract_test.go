@@ -12,35 +12,48 @@ import (
 	"github.com/clerkgen/signintokens/clienttest"
 )
 
+// TestBadRequestsAreAnsweredAsClerkWouldAndReported: every bad request is answered as Clerk
+// answers it, and counted under its kind of event. Only a violation (a request to one of the
+// two operations, with the key, that openapi.yaml forbids) fails the test; an auth failure
+// or an unknown route is a normal negative test, counted but never reported.
 func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
+	violation, authFailure, unknownRoute := clienttest.EventViolation, clienttest.EventAuthFailure, clienttest.EventUnknownRoute
 	for name, tc := range map[string]struct {
 		path, key, body string
 		status          int
 		code, param     string
+		event           clienttest.EventKind
+		reason          string
 	}{
-		"no key":                {"/sign_in_tokens", "", `{"user_id":"user_2abc"}`, 401, "authorization_header_format_invalid", ""},
-		"wrong key":             {"/sign_in_tokens", "sk_test_wrong", `{"user_id":"user_2abc"}`, 401, "clerk_key_invalid", ""},
-		"publishable key":       {"/sign_in_tokens", "pk_test_abc", `{"user_id":"user_2abc"}`, 401, "clerk_key_invalid", ""},
-		"empty user_id":         {"/sign_in_tokens", "KEY", `{"user_id":""}`, 422, "form_param_missing", "user_id"},
-		"expiry 1e3":            {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1e3}`, 422, "form_param_value_invalid", "expires_in_seconds"},
-		"expiry 3.0":            {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":3.0}`, 422, "form_param_value_invalid", "expires_in_seconds"},
-		"expiry 2^63":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":9223372036854775808}`, 422, "form_param_value_invalid", "expires_in_seconds"},
-		"expiry 1e400":          {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1e400}`, 422, "form_param_value_invalid", "expires_in_seconds"},
-		"doubled /v1":           {"/v1/sign_in_tokens", "KEY", `{"user_id":"user_2abc"}`, 404, "resource_not_found", ""},
-		"missing user_id":       {"/sign_in_tokens", "KEY", `{"expires_in_seconds":60}`, 422, "form_param_missing", "user_id"},
-		"user_id not a string":  {"/sign_in_tokens", "KEY", `{"user_id":42}`, 422, "form_param_value_invalid", "user_id"},
-		"expiry zero":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":0}`, 422, "form_param_value_invalid", "expires_in_seconds"},
-		"expiry not an integer": {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1.5}`, 422, "form_param_value_invalid", "expires_in_seconds"},
-		"malformed JSON":        {"/sign_in_tokens", "KEY", `{"user_id":`, 422, "request_body_invalid", ""},
-		"empty body":            {"/sign_in_tokens", "KEY", ``, 422, "request_body_invalid", ""},
-		"not an object":         {"/sign_in_tokens", "KEY", `["user_2abc"]`, 422, "form_param_value_invalid", ""},
-		"unknown operation":     {"/sign_in_tokens/sit_1/accept", "KEY", ``, 404, "resource_not_found", ""},
+		"no key":                {"/sign_in_tokens", "", `{"user_id":"user_2abc"}`, 401, "authorization_header_format_invalid", "", authFailure, "no_key"},
+		"wrong key":             {"/sign_in_tokens", "sk_test_wrong", `{"user_id":"user_2abc"}`, 401, "clerk_key_invalid", "", authFailure, "wrong_key"},
+		"publishable key":       {"/sign_in_tokens", "pk_test_abc", `{"user_id":"user_2abc"}`, 401, "clerk_key_invalid", "", authFailure, "wrong_key"},
+		"empty user_id":         {"/sign_in_tokens", "KEY", `{"user_id":""}`, 422, "form_param_missing", "user_id", violation, "form_param_missing"},
+		"expiry 1e3":            {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1e3}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
+		"expiry 3.0":            {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":3.0}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
+		"expiry 2^63":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":9223372036854775808}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
+		"expiry 1e400":          {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1e400}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
+		"doubled /v1":           {"/v1/sign_in_tokens", "KEY", `{"user_id":"user_2abc"}`, 404, "resource_not_found", "", violation, "path_has_v1_twice"},
+		"missing user_id":       {"/sign_in_tokens", "KEY", `{"expires_in_seconds":60}`, 422, "form_param_missing", "user_id", violation, "form_param_missing"},
+		"user_id not a string":  {"/sign_in_tokens", "KEY", `{"user_id":42}`, 422, "form_param_value_invalid", "user_id", violation, "form_param_value_invalid"},
+		"expiry zero":           {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":0}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
+		"expiry not an integer": {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1.5}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
+		"malformed JSON":        {"/sign_in_tokens", "KEY", `{"user_id":`, 422, "request_body_invalid", "", violation, "request_body_invalid"},
+		"empty body":            {"/sign_in_tokens", "KEY", ``, 422, "request_body_invalid", "", violation, "request_body_invalid"},
+		"not an object":         {"/sign_in_tokens", "KEY", `["user_2abc"]`, 422, "form_param_value_invalid", "", violation, "form_param_value_invalid"},
+		"unknown operation":     {"/sign_in_tokens/sit_1/accept", "KEY", ``, 404, "resource_not_found", "", unknownRoute, ""},
+		"unknown, no key":       {"/../healthz", "", ``, 404, "resource_not_found", "", unknownRoute, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tb := &reportsTo{TB: t}
-			s := clienttest.NewServer(tb)
+			var events []clienttest.Event
+			s := clienttest.NewServer(tb, clienttest.OnEvent(func(e clienttest.Event) { events = append(events, e) }))
 			key := strings.Replace(tc.key, "KEY", s.SecretKey(), 1)
-			resp := post(t, s.URL()+tc.path, key, tc.body)
+			url := s.URL() + tc.path
+			if strings.HasPrefix(tc.path, "/..") {
+				url = s.Origin() + strings.TrimPrefix(tc.path, "/..")
+			}
+			resp := post(t, url, key, tc.body)
 			var body struct {
 				Errors []struct {
 					Code string         `json:"code"`
@@ -57,11 +70,34 @@ func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
 			if tc.param != "" && body.Errors[0].Meta["param_name"] != tc.param {
 				t.Errorf("meta = %v, want param_name %s", body.Errors[0].Meta, tc.param)
 			}
-			if len(tb.Reports()) != 1 || len(s.Violations()) != 1 {
-				t.Fatalf("reports %q, violations %q; want the violation reported once", tb.Reports(), s.Violations())
+			if len(events) != 1 || events[0].Kind != tc.event || events[0].Reason != tc.reason || events[0].Expected {
+				t.Fatalf("events %+v; want one %s (%q)", events, tc.event, tc.reason)
 			}
-			if s.SecretKey() != "" && strings.Contains(tb.Reports()[0], s.SecretKey()) {
-				t.Errorf("report quotes the key: %s", tb.Reports()[0])
+			counts, want := s.Counts(), clienttest.Counts{}
+			switch tc.event {
+			case violation:
+				want = clienttest.Counts{Requests: 1, UnexpectedViolations: 1}
+				if len(tb.Reports()) != 1 || len(s.Violations()) != 1 {
+					t.Fatalf("reports %q, violations %q; want the violation reported once", tb.Reports(), s.Violations())
+				}
+			case authFailure:
+				want.AuthFailures = 1
+			case unknownRoute:
+				want.UnknownRoutes = 1
+			}
+			if counts != want {
+				t.Errorf("counts %+v, want %+v", counts, want)
+			}
+			if tc.event != violation && (len(tb.Reports()) != 0 || len(s.Violations()) != 0) {
+				t.Fatalf("reports %q, violations %q: a %s is no violation and fails no test", tb.Reports(), s.Violations(), tc.event)
+			}
+			if tc.key != "KEY" && !resp.Close {
+				t.Errorf("an answer to a request without the fake's key keeps its connection open")
+			}
+			for _, r := range append(tb.Reports(), events[0].Message) {
+				if strings.Contains(r, s.SecretKey()) {
+					t.Errorf("report quotes the key: %s", r)
+				}
 			}
 			if len(s.Tokens()) != 0 {
 				t.Error("a refused request minted a token")
@@ -70,16 +106,36 @@ func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
 	}
 }
 
-func TestAllowContractViolationsSilencesReportsButKeepsAnswers(t *testing.T) {
+// TestExpectedViolationsAreReportedApart: a test that sends a bad request on purpose says so
+// first; the expected violation is answered and counted as expected and fails nothing; the
+// next one, or one of another kind, still fails.
+func TestExpectedViolationsAreReportedApart(t *testing.T) {
 	tb := &reportsTo{TB: t}
-	s := clienttest.NewServer(tb, clienttest.AllowContractViolations())
-	resp := post(t, s.URL()+"/sign_in_tokens", "", `{"user_id":"user_2abc"}`)
-	if resp.StatusCode != 401 {
-		t.Fatalf("status %d, want 401", resp.StatusCode)
+	s := clienttest.NewServer(tb)
+	s.ExpectViolations(1, clienttest.ParamMissing)
+	s.ExpectViolations(1, clienttest.AnyViolation)
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":"user_2abc","expires_in_seconds":0}`) // any: expected
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":""}`)                                 // form_param_missing: expected
+	if r := tb.Reports(); len(r) != 0 {
+		t.Fatalf("expected violations were reported: %q", r)
 	}
-	if len(tb.Reports()) != 0 || len(s.Violations()) != 1 {
-		t.Fatalf("reports %q, violations %q; want none reported, one listed", tb.Reports(), s.Violations())
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":""}`) // none left: unexpected
+	if r := tb.Reports(); len(r) != 1 {
+		t.Fatalf("reports %q; want the unexpected violation", r)
 	}
+	if got, want := s.Counts(), (clienttest.Counts{Requests: 3, ExpectedViolations: 2, UnexpectedViolations: 1}); got != want {
+		t.Fatalf("counts %+v, want %+v", got, want)
+	}
+	v := s.ViolationEvents()
+	if len(v) != 3 || !v[0].Expected || !v[1].Expected || v[2].Expected || v[1].Reason != string(clienttest.ParamMissing) {
+		t.Fatalf("violations %+v", v)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("ExpectViolations took an unknown kind")
+		}
+	}()
+	s.ExpectViolations(1, "wrong_key")
 }
 
 func TestAConformingClientReportsNothing(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/clerkgen/signintokens/internal/safepath"
 )
 
 // controlPrefix is where the control API lives: a path Clerk's API, all under /v1, never uses.
@@ -60,23 +62,38 @@ func newControlAPI(h *Handler) *controlAPI {
 	return &controlAPI{h: h, router: router, options: options}
 }
 
+// ServeHTTP serves the two open operations (health and this document) to anyone, and every
+// other one only with the fake's key: a caller without it is an auth failure, counted, and
+// can read nothing but these two, and change nothing. Open answers close their connection, as
+// every answer to a caller without the key does (see Handler.ServeHTTP).
 func (c *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && r.URL.Path == controlPrefix+"openapi.yaml" {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == controlPrefix+"health":
+		closeAfter(w, r)
+		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return
+	case r.Method == http.MethodGet && r.URL.Path == controlPrefix+"openapi.yaml":
+		closeAfter(w, r)
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(controlSpec)
 		return
 	}
 	if v := c.h.authenticate(r); v != nil {
+		c.h.authFailed(v)
+		closeAfter(w, r)
 		controlError(w, http.StatusUnauthorized, "the control API takes the fake's secret key: Authorization: Bearer <key>")
 		return
 	}
 	route, params, err := c.router.FindRoute(r)
+	where := safepath.Request(r.Method, r.URL.Path)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		controlError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
+		c.h.unknownRoute(where + ": the control API has no such method on this path")
+		controlError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", safepath.Method(r.Method), safepath.Of(r.URL.Path)))
 		return
 	case err != nil:
-		controlError(w, http.StatusNotFound, fmt.Sprintf("%s is not a path of the control API (see %sopenapi.yaml)", r.URL.Path, controlPrefix))
+		c.h.unknownRoute(where + ": not a path of the control API")
+		controlError(w, http.StatusNotFound, fmt.Sprintf("%s is not a path of the control API (see %sopenapi.yaml)", safepath.Of(r.URL.Path), controlPrefix))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxControlBody))
@@ -103,14 +120,25 @@ func (c *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for i, req := range reqs {
 			out[i] = toControlRequest(req)
 		}
-		controlJSON(w, http.StatusOK, map[string]any{"requests": out, "total": total})
+		controlJSON(w, http.StatusOK, map[string]any{"requests": out, "total": total, "counts": c.h.Counts()})
 	case "ListViolations":
-		msgs, total := c.h.violations.list(func(s string) string { return s })
-		out := make([]controlViolation, len(msgs))
-		for i, m := range msgs {
-			out[i] = controlViolation{Message: m}
+		events, total := c.h.violations.list(func(e Event) Event { return e })
+		out := make([]controlViolation, len(events))
+		for i, e := range events {
+			out[i] = controlViolation{Kind: e.Reason, Expected: e.Expected, Message: e.Message}
 		}
 		controlJSON(w, http.StatusOK, map[string]any{"violations": out, "total": total})
+	case "ExpectViolations":
+		var x controlExpectation
+		if err := json.Unmarshal(body, &x); err != nil {
+			controlError(w, http.StatusBadRequest, "ExpectViolations: "+err.Error())
+			return
+		}
+		if err := c.h.events.queue(x.Count, x.Kind); err != nil {
+			controlError(w, http.StatusBadRequest, "ExpectViolations: "+err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	case "ListTokens":
 		toks := c.h.Tokens()
 		out := make([]controlToken, len(toks))
@@ -228,7 +256,15 @@ func toControlRequest(r Request) controlRequest {
 }
 
 type controlViolation struct {
-	Message string `json:"message"`
+	Kind     string `json:"kind"`
+	Expected bool   `json:"expected"`
+	Message  string `json:"message"`
+}
+
+// controlExpectation is an ExpectViolations body.
+type controlExpectation struct {
+	Count int           `json:"count"`
+	Kind  ViolationKind `json:"kind"`
 }
 
 func controlJSON(w http.ResponseWriter, status int, v any) {

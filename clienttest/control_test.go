@@ -161,6 +161,15 @@ func TestControlAPIConformsToItsDocumentAndDrivesTheSameModel(t *testing.T) {
 		}
 	}
 
+	// Health needs no key, and is never counted.
+	var health struct{ Status string }
+	if status := cc.do("GET", "/__clienttest/health", "", "", &health); status != 200 || health.Status != "ok" {
+		t.Fatalf("health: %d %+v", status, health)
+	}
+	if got := s.Counts(); got != (clienttest.Counts{AuthFailures: 12}) {
+		t.Fatalf("counts after 12 control requests without the key and a health check: %+v", got)
+	}
+
 	// A body over 4 KiB is refused 400 by any operation, as the document declares.
 	if status := cc.do("POST", "/__clienttest/reset", "KEY", `{"x":"`+strings.Repeat("x", 5<<10)+`"}`, nil); status != 400 {
 		t.Fatalf("reset with a 5 KiB body: %d, want 400", status)
@@ -225,14 +234,33 @@ func TestControlAPIConformsToItsDocumentAndDrivesTheSameModel(t *testing.T) {
 		t.Fatalf("Authorization = %q; want it redacted", got)
 	}
 
-	// Violations.
-	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"expires_in_seconds":60}`)
-	var vs struct {
-		Violations []struct{ Message string }
-		Total      int
+	// Violations: one expected (of its kind), one not; listed and counted apart.
+	if status := cc.do("POST", "/__clienttest/expectations", "KEY", `{"count":1,"kind":"form_param_missing"}`, nil); status != 204 {
+		t.Fatalf("expectations: %d", status)
 	}
-	if cc.do("GET", "/__clienttest/violations", "KEY", "", &vs); vs.Total != 1 || len(vs.Violations) != 1 || !strings.Contains(vs.Violations[0].Message, "user_id") {
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":"user_a","expires_in_seconds":0}`) // another kind: unexpected
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"expires_in_seconds":60}`)                   // expected
+	var vs struct {
+		Violations []struct {
+			Kind, Message string
+			Expected      bool
+		}
+		Total int
+	}
+	if cc.do("GET", "/__clienttest/violations", "KEY", "", &vs); vs.Total != 2 || len(vs.Violations) != 2 ||
+		vs.Violations[0].Kind != "form_param_value_invalid" || vs.Violations[0].Expected ||
+		vs.Violations[1].Kind != "form_param_missing" || !vs.Violations[1].Expected || !strings.Contains(vs.Violations[1].Message, "user_id") {
 		t.Fatalf("violations = %+v", vs)
+	}
+	var withCounts struct{ Counts clienttest.Counts }
+	cc.do("GET", "/__clienttest/requests", "KEY", "", &withCounts)
+	if want := (clienttest.Counts{Requests: 4, UnexpectedViolations: 1, ExpectedViolations: 1, AuthFailures: 12}); withCounts.Counts != want || s.Counts() != want {
+		t.Fatalf("counts = %+v (Go: %+v), want %+v", withCounts.Counts, s.Counts(), want)
+	}
+	for _, body := range []string{`{"count":0}`, `{"count":1,"kind":"wrong_key"}`, `{"kind":"form_param_missing"}`, `{"count":1,"x":1}`} {
+		if status := cc.do("POST", "/__clienttest/expectations", "KEY", body, nil); status != 400 {
+			t.Errorf("expectations %s: %d, want 400", body, status)
+		}
 	}
 
 	// Faults, in the order queued.
@@ -282,19 +310,28 @@ func TestControlAPIConformsToItsDocumentAndDrivesTheSameModel(t *testing.T) {
 	cc.do("GET", "/__clienttest/tokens", "KEY", "", &list) // would hang for an hour if delayed
 	cc.do("POST", "/__clienttest/faults", "KEY", `{"kind":"latency","latency_ms":0}`, nil)
 
-	// Reset forgets everything, faults included.
+	// Reset forgets the state, faults and expectations included, but not the run's record.
 	cc.do("POST", "/__clienttest/faults", "KEY", `{"kind":"fail","status":503}`, nil)
+	cc.do("POST", "/__clienttest/expectations", "KEY", `{"count":5}`, nil)
+	before = s.Counts().Requests
 	if status := cc.do("POST", "/__clienttest/reset", "KEY", "", nil); status != 204 {
 		t.Fatalf("reset: %d", status)
 	}
 	cc.do("GET", "/__clienttest/tokens", "KEY", "", &list)
 	cc.do("GET", "/__clienttest/requests", "KEY", "", &reqs)
 	cc.do("GET", "/__clienttest/violations", "KEY", "", &vs)
-	if len(list.Tokens) != 0 || reqs.Total != 0 || vs.Total != 0 || len(s.Tokens()) != 0 || len(s.Requests()) != 0 || len(s.Violations()) != 0 {
-		t.Fatalf("after reset: %d tokens, %d requests, %d violations", len(list.Tokens), reqs.Total, vs.Total)
+	if len(list.Tokens) != 0 || len(reqs.Requests) != 0 || len(s.Tokens()) != 0 || len(s.Requests()) != 0 {
+		t.Fatalf("after reset: %d tokens, %d requests kept", len(list.Tokens), len(reqs.Requests))
+	}
+	if reqs.Total != before || vs.Total != 2 || len(s.Violations()) != 2 {
+		t.Fatalf("after reset: total %d requests (want %d), %d violations (want the 2 seen)", reqs.Total, before, vs.Total)
 	}
 	if _, err := c.Create(ctx, api.CreateParams{UserID: "user_a"}); err != nil {
 		t.Fatalf("a fault survived the reset: %v", err)
+	}
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{}`)
+	if got := s.Counts(); got.UnexpectedViolations != 2 || got.ExpectedViolations != 1 {
+		t.Fatalf("an expectation survived the reset: %+v", got)
 	}
 	cc.exercisedAll()
 }

@@ -30,18 +30,28 @@
 //
 // # Contract checks
 //
-// Every API request is authenticated first, as Clerk does: a missing or malformed
-// Authorization header is answered 401 authorization_header_format_invalid, any key but
-// SecretKey 401 clerk_key_invalid; such a request is not recorded and consumes no queued fault.
-// An authenticated request is then checked against openapi.yaml. One that breaks it is
-// answered as Clerk would (422 form_param_missing or form_param_value_invalid with
-// meta.param_name; 422 request_body_invalid for a body that is not a JSON object; 404 for an
-// unknown operation) and reported to the test with t.Errorf, unless AllowContractViolations is
-// given. Beyond the schema, integers must be written as integers within int64 (1e3, 3.0 and
-// 2^63 are form_param_value_invalid), an empty user_id is form_param_missing, and a path with
-// /v1 twice (a base URL that already ends in /v1, given to a client that adds its own) is a
-// violation saying so. Every answer the fake itself gives is checked too. Reports say where and
-// why, and never quote a key, a token or a URL.
+// The fake tells four kinds of event apart ([EventKind]), counts each ([Handler.Counts]) and
+// sends every one to [OnEvent]:
+//
+//   - a violation: a request to one of the two operations, with the fake's key, that
+//     openapi.yaml forbids. It is answered as Clerk would (422 form_param_missing or
+//     form_param_value_invalid with meta.param_name; 422 request_body_invalid for a body that is
+//     not a JSON object; 404 for a path with /v1 twice, with a message saying the base URL
+//     already ends in /v1) and reported to the test with t.Errorf, unless it was expected
+//     ([Handler.ExpectViolations]) or AllowContractViolations is given. Beyond the schema,
+//     integers must be written as integers within int64 (1e3, 3.0 and 2^63 are
+//     form_param_value_invalid) and an empty user_id is form_param_missing. Where openapi.yaml is
+//     stricter than Clerk's published spec, spec/overlay.yaml says so, and why.
+//   - an auth failure: a missing or malformed Authorization header (401
+//     authorization_header_format_invalid) or any key but SecretKey (401 clerk_key_invalid).
+//     Checked first, as Clerk does: nothing is recorded and no queued fault consumed. Counted,
+//     never reported: a test of the bad-key path is a normal negative test.
+//   - an unknown route: any path and method that are none of the fake's (404
+//     resource_not_found). Counted, never reported.
+//   - a fake error: an answer of the fake's own that fails its check against openapi.yaml.
+//     Always reported, AllowContractViolations or not.
+//
+// Reports say where and why, and never quote a key, a token or a URL.
 //
 // ContractTransport does the same checks on any exchange, so a CI job can run a team's tests
 // against a real Clerk development instance and learn when the live API drifts from the spec.
@@ -54,15 +64,20 @@
 // mints a token twice. WithLatency and SetLatency slow every API response. WithRateLimit
 // emulates Clerk's per-instance rate limit: past n authenticated requests in a window, 429
 // too_many_requests with a Retry-After that is enough to wait. Reset forgets every token,
-// request, violation and fault.
+// recorded request, fault and expectation.
 //
 // # Control API
 //
 // The same model is served over HTTP under /__clienttest/ on the fake's own listener, for
-// tests in any language (see the signintoken fake command): tokens, requests and violations
-// to read, faults to queue, a token to accept, a reset. Its OpenAPI document, control.yaml in
-// this directory ([ControlSpec], served at GET /__clienttest/openapi.yaml), is the one
-// reference for its operations, bodies, statuses and authentication.
+// tests in any language (see the signintoken fake command, and docs/fake-in-ci.md): tokens,
+// requests and violations to read, expected violations to declare, faults to queue, a token to
+// accept, a reset. Its OpenAPI document, control.yaml in this directory ([ControlSpec], served
+// at GET /__clienttest/openapi.yaml), is the one reference for its operations, bodies, statuses
+// and authentication. Every operation but health and the document takes the fake's key as a
+// bearer token; a request without it is answered 401 and counted as an auth failure. The counts
+// it reports are [Counts], the words `signintoken fake` prints at exit and writes in
+// --summary-json. Reset forgets tokens, recorded requests, faults and expectations, but not the
+// counts, violations and fake errors: a suite resetting between tests cannot erase a violation.
 //
 // # Memory
 //

@@ -3,6 +3,7 @@ package clienttest_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,24 @@ func TestFaultsRefuseImpossibleStatuses(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestContractSelfCheckCoversQueuedFaults: a fault queued with a status the operation declares
+// is checked like any answer, so a 200 with Clerk's error body is a fake error: reported
+// despite AllowContractViolations, counted apart from violations.
+func TestContractSelfCheckCoversQueuedFaults(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb, clienttest.AllowContractViolations())
+	s.FailNext(1, http.StatusOK, 0)
+	resp := post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":"user_2abc"}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if r := tb.Reports(); len(r) != 1 || !strings.Contains(r[0], "fake error") {
+		t.Fatalf("reports %q; want the fake error", r)
+	}
+	if c := s.Counts(); c.FakeErrors != 1 || c.UnexpectedViolations != 0 || len(s.FakeErrors()) != 1 || len(s.Violations()) != 0 {
+		t.Fatalf("counts %+v, fake errors %q, violations %q", c, s.FakeErrors(), s.Violations())
 	}
 }

@@ -21,6 +21,10 @@ import (
 // request is well under a kilobyte.
 const maxAPIRequestBody = 64 << 10
 
+// maxRefusedBody bounds what the fake reads of a request it refuses unauthenticated (see
+// closeAfter): a Create is well under it.
+const maxRefusedBody = 4 << 10
+
 // Handler is the fake Clerk API as an http.Handler, for serving it yourself (the signintoken
 // fake command does). Tests usually want NewServer, which wraps it in a loopback server.
 //
@@ -31,11 +35,14 @@ type Handler struct {
 	store           *store
 	key             api.Secret   // so that no fmt verb or log handler that walks a Handler prints it
 	report          func(string) // nil: violations are only listed
+	onEvent         func(Event)  // nil: events are only counted
 	allowViolations bool
 	limiter         *rateLimiter // nil: no rate limit
 	now             func() time.Time
 	requests        *ring[Request]
-	violations      *ring[string]
+	violations      *ring[Event]
+	fakeErrors      *ring[string]
+	events          events
 	control         http.Handler
 	initialLatency  time.Duration
 
@@ -65,11 +72,13 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		store:           newStore(cfg.users, cfg.tokenLimit, cfg.now),
 		key:             api.NewSecret(cfg.secretKey),
 		report:          cfg.onViolation,
+		onEvent:         cfg.onEvent,
 		allowViolations: cfg.allowViolations,
 		limiter:         newRateLimiter(cfg.rateLimit, cfg.rateWindow),
 		now:             cfg.now,
 		requests:        newRing[Request](cfg.history),
-		violations:      newRing[string](cfg.history),
+		violations:      newRing[Event](cfg.history),
+		fakeErrors:      newRing[string](cfg.history),
 		initialLatency:  cfg.latency,
 		latency:         cfg.latency,
 		closed:          make(chan struct{}),
@@ -100,19 +109,25 @@ func (h *Handler) accept(id string) (Token, error) {
 // eviction has begun), oldest first, in their current state.
 func (h *Handler) Tokens() []Token { return h.store.all() }
 
-// Requests returns the authenticated API requests received, oldest first: the most recent
-// ones, as many as WithHistory keeps. Requests refused for their key are not recorded, nor
-// are control API requests.
+// Requests returns the requests to one of the two operations with the fake's key, oldest
+// first: the most recent ones, as many as WithHistory keeps, since the fake was made or last
+// Reset. Requests refused for their key, to an unknown route, or to the control API are not
+// recorded.
 func (h *Handler) Requests() []Request {
 	out, _ := h.requests.list(copyRequest)
 	return out
 }
 
-// Violations returns the description of each contract violation seen, reported or not,
-// oldest first: the most recent ones, as many as WithHistory keeps.
+// Violations returns the description of each contract violation seen, expected or not,
+// reported or not, oldest first: the most recent ones, as many as WithHistory keeps. Reset
+// does not clear them. See ViolationEvents for their kinds.
 func (h *Handler) Violations() []string {
-	out, _ := h.violations.list(func(s string) string { return s })
-	return out
+	out, _ := h.violations.list(func(e Event) Event { return e })
+	msgs := make([]string, len(out))
+	for i, e := range out {
+		msgs[i] = e.Message
+	}
+	return msgs
 }
 
 // SetLatency delays every later API response by d (or until its request is cancelled).
@@ -122,13 +137,15 @@ func (h *Handler) SetLatency(d time.Duration) {
 	h.mu.Unlock()
 }
 
-// Reset returns the fake to its state when it was made: no tokens, requests, violations or
-// queued faults, the latency it was configured with, and a fresh rate-limit window. Its key
-// and options stay.
+// Reset returns the fake's state to what it was when it was made: no tokens, recorded
+// requests, queued faults or expectations, the latency it was configured with, and a fresh
+// rate-limit window. Its key and options stay, and so does the run's record: Counts, and the
+// violations and fake errors seen, so that a test suite resetting between tests cannot erase a
+// violation (mark one provoked on purpose with ExpectViolations instead).
 func (h *Handler) Reset() {
 	h.store.reset()
-	h.requests.reset()
-	h.violations.reset()
+	h.requests.forget()
+	h.events.forgetExpectations()
 	h.limiter.reset()
 	h.mu.Lock()
 	h.faults, h.latency = nil, h.initialLatency
@@ -140,19 +157,27 @@ func (h *Handler) Reset() {
 func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.closed) }) }
 
 // ServeHTTP serves the control API under /__clienttest/, the sign-in URLs' ticket path, and
-// Clerk's API. An API request goes through these steps, in order:
+// Clerk's API under /v1. Any other path is an unknown route: answered 404 resource_not_found,
+// counted, never a violation. An API request goes through these steps, in order:
 //
-//  1. authenticate: a malformed Authorization header or a key other than SecretKey is a
-//     violation, answered 401 before anything else (nothing recorded, no fault consumed);
-//  2. record the request (bounded, see WithHistory);
-//  3. wait out the latency;
-//  4. rate limit (WithRateLimit): past the limit, 429, unprocessed;
-//  5. check it against the contract (and a doubled /v1): a violation is reported and answered
-//     as Clerk would;
-//  6. take the next queued fault: a failure answers now, unprocessed;
-//  7. process it, by the contract's operation;
-//  8. check the fake's own answer against the contract;
-//  9. answer, or lose the answer to a queued LoseNext or DropNext.
+//  1. authenticate: a missing or malformed Authorization header, or a key other than
+//     SecretKey, is an auth failure, answered 401 before anything else (nothing recorded, no
+//     fault consumed, not a violation);
+//  2. route: a path and method that are none of the two operations is an unknown route,
+//     answered 404 (nothing recorded, no fault consumed); one with /v1 twice is routed to its
+//     operation, as a violation;
+//  3. record the request (bounded, see WithHistory);
+//  4. wait out the latency;
+//  5. rate limit (WithRateLimit): past the limit, 429, unprocessed;
+//  6. check it against the contract: a violation is counted, reported unless expected, and
+//     answered as Clerk would;
+//  7. take the next queued fault: a failure answers now, unprocessed;
+//  8. process it, by the contract's operation;
+//  9. check the fake's own answer against the contract: a failure is a fake error;
+//  10. answer, or lose the answer to a queued LoseNext or DropNext.
+//
+// Answers to requests without the fake's key (auth failures, unknown routes outside /v1)
+// close their connection, so that only a caller with the key keeps one open.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case isControlPath(r.URL.Path):
@@ -161,11 +186,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == ticketPath:
 		h.serveTicket(w, r)
 		return
+	case r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/"):
+		h.unknownRoute(safepath.Request(r.Method, r.URL.Path) + ": not a path of Clerk's Backend API (which is under /v1)")
+		closeAfter(w, r)
+		h.answer(w, r, nil, http.StatusNotFound, clerkErrors("resource_not_found", ""))
+		return
 	}
 	if v := h.authenticate(r); v != nil {
-		h.violate(v.message, false)
+		h.authFailed(v)
 		in, _ := h.contract.route(r)
+		closeAfter(w, r)
 		h.answer(w, r, in, v.status, clerkErrors(v.code, v.param))
+		return
+	}
+	in, v := h.route(r)
+	if in == nil && v == nil {
+		msg := safepath.Request(r.Method, r.URL.Path) + " is neither of the contract's operations (POST /v1/sign_in_tokens, POST /v1/sign_in_tokens/{id}/revoke)"
+		h.unknownRoute(msg)
+		h.answer(w, r, nil, http.StatusNotFound, clerkErrors("resource_not_found", ""))
 		return
 	}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIRequestBody))
@@ -173,25 +211,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.delay(r.Context()) {
 		return // the caller gave up; nobody is listening
 	}
-	in, v := h.contract.route(r)
 	if ok, wait := h.limiter.admit(h.now()); !ok {
 		h.writeFault(w, r, in, fault{kind: failFault, status: http.StatusTooManyRequests, retryAfter: wait})
 		return
 	}
 	switch {
-	case strings.HasPrefix(r.URL.Path, "/v1/v1/"):
-		v = &violation{status: http.StatusNotFound, code: "resource_not_found", message: fmt.Sprintf(
-			"%s %s: the path has /v1 twice: the base URL already ends in /v1 and the client adds its own "+
-				"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", r.Method, safepath.Of(r.URL.Path), origin(r))}
-		in = nil
+	case v != nil: // /v1 twice
 	case readErr != nil:
-		v = &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid",
-			message: fmt.Sprintf("%s %s: request body unreadable or over %d bytes", r.Method, safepath.Of(r.URL.Path), maxAPIRequestBody)}
-	case v == nil:
+		v = &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", kind: string(BodyInvalid),
+			message: fmt.Sprintf("%s: request body unreadable or over %d bytes", safepath.Request(r.Method, r.URL.Path), maxAPIRequestBody)}
+	default:
 		v = h.contract.validate(r, in, body)
 	}
 	if v != nil {
-		h.violate(v.message, false)
+		h.violate(v)
+	}
+	if v != nil && v.kind == string(PathV1Twice) {
+		in = nil // the answer is Clerk's 404 for a path it does not serve, which the operation does not declare
 	}
 
 	f, faulty := h.nextFault()
@@ -213,6 +249,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.answer(w, r, in, status, answer)
 }
 
+// route finds the operation r asks for. It returns neither a route nor a violation for a
+// path and method that are none of the contract's operations (an unknown route); for a path
+// with /v1 twice that names an operation once the extra /v1 is dropped, that operation's route
+// and the violation saying so.
+func (h *Handler) route(r *http.Request) (*openapi3filter.RequestValidationInput, *violation) {
+	if in, notFound := h.contract.route(r); notFound == nil {
+		return in, nil
+	}
+	rest, twice := strings.CutPrefix(r.URL.Path, "/v1/v1/")
+	if !twice {
+		return nil, nil
+	}
+	once := r.WithContext(r.Context())
+	u := *r.URL
+	u.Path, u.RawPath = "/v1/"+rest, ""
+	once.URL = &u
+	in, notFound := h.contract.route(once)
+	if notFound != nil {
+		return nil, nil
+	}
+	return in, &violation{status: http.StatusNotFound, code: "resource_not_found", kind: string(PathV1Twice), message: fmt.Sprintf(
+		"%s: the path has /v1 twice: the base URL already ends in /v1 and the client adds its own "+
+			"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", safepath.Request(r.Method, r.URL.Path), origin(r))}
+}
+
+// closeAfter asks net/http to close the connection once the answer to r is written: a caller
+// without the fake's key keeps no connection open (see signintoken fake's --max-conns). Up to
+// maxRefusedBody of the body is read first: closing a connection with unread bytes resets it,
+// and a caller that sent a small request with the wrong key would see a reset instead of its
+// 401.
+func closeAfter(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, io.LimitReader(r.Body, maxRefusedBody))
+	w.Header().Set("Connection", "close")
+}
+
 // answer writes status and body as JSON, after checking them against the contract when the
 // request was routed to an operation.
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request, in *openapi3filter.RequestValidationInput, status int, body any) {
@@ -224,10 +295,10 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, in *openapi3fil
 	writeRaw(w, status, header, payload)
 }
 
-// selfCheck reports an answer of the fake's own that breaks the contract: a bug in clienttest.
+// selfCheck reports an answer of the fake's own that breaks the contract as a fake error.
 func (h *Handler) selfCheck(r *http.Request, in *openapi3filter.RequestValidationInput, status int, header http.Header, payload []byte) {
 	if err := h.contract.checkResponse(r.Context(), in, status, header, payload); err != nil {
-		h.violate("clienttest bug: the fake's own "+err.Error(), true)
+		h.fakeError(err.Error())
 	}
 }
 
@@ -238,16 +309,6 @@ func writeRaw(w http.ResponseWriter, status int, header http.Header, payload []b
 	w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
 	w.WriteHeader(status)
 	w.Write(payload)
-}
-
-// violate lists msg and reports it. A caller's violation is not reported under
-// AllowContractViolations; a fault of the fake's own always is.
-func (h *Handler) violate(msg string, ours bool) {
-	msg = truncate(h.scrub(msg))
-	h.violations.add(msg)
-	if h.report != nil && (ours || !h.allowViolations) {
-		h.report(msg)
-	}
 }
 
 // delay waits out the latency; false when the request was cancelled meanwhile.

@@ -20,6 +20,7 @@ const (
 	maxRecordedBody    = 16 << 10
 	maxRecordedHeader  = 8 << 10
 	maxViolationLength = 1 << 10
+	maxRecordedPath    = 1 << 10 // an operation's path is short; only its id can be long
 	// headerFieldOverhead is what one kept header field costs beyond its bytes (a slice
 	// entry, a string header, a map entry), as HTTP/2 counts 32 bytes per field (RFC 7541 §4.1).
 	headerFieldOverhead = 32
@@ -75,11 +76,19 @@ func (r *ring[T]) list(copyOf func(T) T) ([]T, int) {
 	return out, r.total
 }
 
-func (r *ring[T]) reset() {
+// forget drops the items kept; the count of all added stays.
+func (r *ring[T]) forget() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.items)
-	r.items, r.next, r.total = r.items[:0], 0, 0
+	r.items, r.next = r.items[:0], 0
+}
+
+// count is the number of items added.
+func (r *ring[T]) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
 }
 
 // recordOf is r as the history keeps it: a bounded, exact-size copy, with scrub applied to
@@ -99,7 +108,7 @@ func recordOf(r *http.Request, body []byte, scrub func(string) string) Request {
 			vs[i] = scrub(v)
 		}
 	}
-	return Request{Method: r.Method, Path: scrub(r.URL.Path), Header: header, Body: bytesClone(body)}
+	return Request{Method: r.Method, Path: scrub(cut(r.URL.Path, maxRecordedPath)), Header: header, Body: bytesClone(body)}
 }
 
 // scrub replaces the fake's key, and every ticket shaped like the fake's (and so the ticket in
@@ -156,14 +165,16 @@ func copyRequest(r Request) Request {
 	return Request{r.Method, r.Path, r.Header.Clone(), bytesClone(r.Body)}
 }
 
-// truncate cuts a violation's description to maxViolationLength bytes, on a rune boundary.
-func truncate(msg string) string {
-	if len(msg) <= maxViolationLength {
-		return msg
+// truncate cuts an event's description to maxViolationLength bytes.
+func truncate(msg string) string { return cut(msg, maxViolationLength) }
+
+// cut cuts s to at most n bytes, on a rune boundary, marking the cut with "…".
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	cut := maxViolationLength
-	for cut > 0 && msg[cut]&0xC0 == 0x80 {
-		cut--
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
 	}
-	return msg[:cut] + "…"
+	return s[:n] + "…"
 }

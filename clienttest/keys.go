@@ -18,25 +18,26 @@ func isTestKey(key string) bool {
 
 // authenticate checks r's Authorization header as Clerk does before anything else: it must be
 // "Bearer <key>" (authorization_header_format_invalid otherwise), with the fake's key
-// (clerk_key_invalid otherwise). It returns the violation, or nil for the fake's key.
+// (clerk_key_invalid otherwise). It returns the auth failure, its kind one of ReasonNoKey,
+// ReasonWrongScheme and ReasonWrongKey, or nil for the fake's key.
 func (h *Handler) authenticate(r *http.Request) *violation {
-	where := r.Method + " " + safepath.Of(r.URL.Path)
+	where := safepath.Request(r.Method, r.URL.Path)
 	values := r.Header.Values("Authorization")
 	const scheme = "Bearer "
-	malformed := func(why string) *violation {
-		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: where + ": " + why}
+	malformed := func(reason, why string) *violation {
+		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", kind: reason, message: where + ": " + why}
 	}
 	switch {
 	case len(values) == 0:
-		return malformed("no Authorization header")
+		return malformed(ReasonNoKey, "no Authorization header")
 	case len(values) > 1:
-		return malformed("more than one Authorization header")
+		return malformed(ReasonWrongScheme, "more than one Authorization header")
 	case len(values[0]) <= len(scheme) || !strings.EqualFold(values[0][:len(scheme)], scheme) ||
 		strings.ContainsAny(values[0][len(scheme):], " \t"):
-		return malformed(`the Authorization header is not "Bearer <secret key>"`)
+		return malformed(ReasonWrongScheme, `the Authorization header is not "Bearer <secret key>"`)
 	}
 	if subtle.ConstantTimeCompare([]byte(values[0][len(scheme):]), []byte(h.key.Reveal())) != 1 {
-		return &violation{status: http.StatusUnauthorized, code: "clerk_key_invalid",
+		return &violation{status: http.StatusUnauthorized, code: "clerk_key_invalid", kind: ReasonWrongKey,
 			message: where + ": Authorization carries a secret key this fake does not accept (see SecretKey)"}
 	}
 	return nil

@@ -46,11 +46,11 @@ func parseCreate(body []byte) (createRequest, *violation) {
 		Expires json.RawMessage `json:"expires_in_seconds"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return createRequest{}, &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid",
+		return createRequest{}, &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", kind: string(BodyInvalid),
 			message: "CreateSignInToken request body is not the object the contract describes"}
 	}
 	if raw.UserID == "" {
-		return createRequest{}, &violation{status: http.StatusUnprocessableEntity, code: "form_param_missing", param: "user_id",
+		return createRequest{}, &violation{status: http.StatusUnprocessableEntity, code: "form_param_missing", param: "user_id", kind: string(ParamMissing),
 			message: "CreateSignInToken request breaks the contract: /user_id: is empty, which Clerk answers as missing"}
 	}
 	req := createRequest{userID: raw.UserID, expiresIn: defaultExpiresInSeconds * time.Second}
@@ -60,7 +60,7 @@ func parseCreate(body []byte) (createRequest, *violation) {
 	if lit := string(raw.Expires); lit != "" && lit != "null" {
 		secs, err := strconv.ParseInt(lit, 10, 64)
 		if err != nil || secs < 1 {
-			return createRequest{}, &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: "expires_in_seconds",
+			return createRequest{}, &violation{status: http.StatusUnprocessableEntity, code: "form_param_value_invalid", param: "expires_in_seconds", kind: string(ParamInvalid),
 				message: "CreateSignInToken request breaks the contract: /expires_in_seconds: must be an integer written without fraction or exponent, from 1 to 2^63-1"}
 		}
 		req.expiresIn = time.Duration(min(secs, maxExpiresInSeconds)) * time.Second
@@ -71,7 +71,7 @@ func parseCreate(body []byte) (createRequest, *violation) {
 func (h *Handler) create(r *http.Request, body []byte) (int, any) {
 	req, v := parseCreate(body)
 	if v != nil {
-		h.violate(v.message, false)
+		h.violate(v)
 		return v.status, clerkErrors(v.code, v.param)
 	}
 	tok, ticket, err := h.store.create(req.userID, req.orgID, req.expiresIn)

@@ -15,6 +15,7 @@ type config struct {
 	latency         time.Duration
 	now             func() time.Time
 	onViolation     func(msg string)
+	onEvent         func(Event)
 	rateLimit       int
 	rateWindow      time.Duration
 	rateLimitSet    bool
@@ -61,8 +62,10 @@ func WithSecretKey(key string) Option {
 }
 
 // AllowContractViolations stops reporting requests that break the contract as test errors,
-// for tests that send bad requests on purpose. The fake still answers them as Clerk would,
-// and Violations still lists them.
+// for tests that send bad requests on purpose (ExpectViolations says which, and is
+// usually the better choice). The fake still answers them as Clerk would, and Violations and
+// Counts still list and count them. Fake errors (the fake's own answer failing its contract
+// check) are reported all the same.
 func AllowContractViolations() Option {
 	return func(c *config) { c.allowViolations = true }
 }
@@ -79,8 +82,10 @@ func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
 }
 
-// OnViolation sends each contract violation's description to report, instead of to the test
-// (NewServer) or nowhere (NewHandler). Descriptions never quote keys, tokens or URLs.
+// OnViolation sends the description of each event that should fail a test to report, instead
+// of to the test (NewServer) or nowhere (NewHandler): every unexpected violation (unless
+// AllowContractViolations) and every fake error. Descriptions never quote keys, tokens or
+// URLs. See OnEvent for every event.
 func OnViolation(report func(msg string)) Option {
 	return func(c *config) { c.onViolation = report }
 }

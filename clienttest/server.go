@@ -19,9 +19,11 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// NewServer starts a fake Clerk API for t and closes it when t ends. Requests that break the
-// contract fail t (see AllowContractViolations); so does any answer of the fake's own that
-// breaks it.
+// NewServer starts a fake Clerk API for t and closes it when t ends. Violations (requests to
+// the two operations, with the key, that break the contract) fail t unless expected (see
+// ExpectViolations and AllowContractViolations); so does any answer of the fake's own that
+// breaks it (a fake error). Auth failures and unknown routes are counted (Counts), never a
+// failure: a test of the bad-key path is a normal negative test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	report := OnViolation(func(msg string) {

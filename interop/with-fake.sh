@@ -3,9 +3,10 @@
 #
 # Runs COMMAND against a fresh `signintoken fake`, with CLERK_API_URL and CLERK_SECRET_KEY set
 # to the two lines the fake printed, then stops the fake. Fails when COMMAND fails, or when the
-# fake saw a contract violation (it exits 3 and prints a summary). The fake leaves nothing
-# behind: it is stopped on every path out, and --exit-with-parent stops it even if this script
-# is killed with SIGKILL. This is the README's CI recipe.
+# fake saw an unexpected contract violation (it exits 3) or a fake error (4), and prints a
+# summary. The fake leaves nothing behind: it is stopped on every path out, and
+# --exit-with-parent stops it even if this script is killed with SIGKILL. This is the CI
+# recipe of docs/fake-in-ci.md.
 set -euo pipefail
 bin=$1; shift
 fake_flags=()
@@ -37,7 +38,7 @@ fake_status=0
 wait "$fake" || fake_status=$?
 trap 'rm -rf "$dir"' EXIT
 if [ "$fake_status" -ne 0 ]; then
-  echo "with-fake.sh: the fake exited $fake_status (3: contract violations, listed above)" >&2
+  echo "with-fake.sh: the fake exited $fake_status (3: unexpected contract violations; 4: a fake error; listed above)" >&2
   [ "$status" -ne 0 ] || status=$fake_status
 fi
 exit "$status"

@@ -15,31 +15,36 @@ import (
 	"github.com/clerkgen/signintokens/internal/safepath"
 )
 
-const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key sk_test_…] [--users user_a,user_b] [--rate-limit 100/10s] [--summary-json FILE] [--fail-on-violation=true] [--max-conns 128] [--history N] [--token-limit N] [--exit-with-parent]"
+const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key-file FILE | --key sk_test_…] [--users user_a,user_b] [--rate-limit 100/10s] [--summary-json FILE] [--strict] [--fail-on-violation=true] [--max-conns 1024] [--history N] [--token-limit N] [--exit-with-parent]"
 
-// exitViolations is fake's exit status when it saw a contract violation (and
-// --fail-on-violation is on, the default): a CI job fails even when its own client swallowed
-// the error the fake answered.
-const exitViolations = 3
+// The fake's exit statuses beyond exitOK, exitError and exitUsage. A CI job fails even when
+// its own client swallowed the error the fake answered.
+const (
+	// exitViolations: an unexpected contract violation (with --fail-on-violation, the
+	// default); with --strict, an auth failure or an unknown route too.
+	exitViolations = 3
+	// exitFakeError: an answer of the fake's own failed its contract check. Whatever the flags:
+	// the run's other results cannot be trusted.
+	exitFakeError = 4
+)
 
 // runFake serves the fake Clerk API until ctx ends (SIGINT or SIGTERM), then prints a summary
-// of the contract violations it saw and exits non-zero if there were any.
-func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer) int {
+// of what it saw and exits with its verdict (see verdict).
+func runFake(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {
 	parent := os.Getppid() // for --exit-with-parent: the one that started this process
-	ff, code, ok := parseFakeFlags(args, stdout, stderr)
+	ff, code, ok := parseFakeFlags(args, getenv, stdout, stderr)
 	if !ok {
 		return code
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	violations := &violationLog{}
+	if ff.keyFrom == "--key" {
+		log.Warn("--key is visible to every local user in the process list; use --key-file or " + fakeKeyEnv)
+	}
 	opts := []clienttest.Option{
 		clienttest.WithHistory(ff.history),
 		clienttest.WithTokenLimit(ff.tokenLimit),
-		clienttest.OnViolation(func(msg string) {
-			violations.add(msg)
-			log.Warn("contract violation", "detail", msg)
-		}),
+		clienttest.OnEvent(func(e clienttest.Event) { logEvent(log, e) }),
 	}
 	if ff.key != "" {
 		opts = append(opts, clienttest.WithSecretKey(ff.key))
@@ -50,7 +55,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	opts = append(opts, ff.rateLimit.options()...)
 	fake, err := clienttest.NewHandler(opts...)
 	if err != nil { // every other option is checked above: the key is not an sk_test_ key
-		fmt.Fprintf(stderr, "signintoken fake: --key: %v\n", err)
+		fmt.Fprintf(stderr, "signintoken fake: %s: %v\n", ff.keyFrom, err)
 		return exitUsage
 	}
 	defer fake.Close() // release answers waiting out a latency
@@ -63,9 +68,8 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		log.Warn("listening beyond loopback: the fake speaks plain HTTP", "addr", ln.Addr().String())
 	}
-	requests := &requestCounter{}
-	srv := newFakeServer(observe(log, requests, violations, fake), defaultServerLimits)
-	ln = limitListener(ln, ff.maxConns)
+	conns := limitListener(ln, ff.maxConns)
+	srv := newFakeServer(observe(log, fake), defaultServerLimits, conns)
 
 	// Readiness: these two lines are written once the listener is bound, in one write, on
 	// stdout, so a CI script in any language can wait for them and read (or eval) them.
@@ -85,7 +89,7 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	}
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(conns) }()
 	select {
 	case err := <-served:
 		fmt.Fprintf(stderr, "signintoken fake: %v\n", err)
@@ -101,29 +105,60 @@ func runFake(ctx context.Context, args []string, _ env, stdout, stderr io.Writer
 	}
 	log.Info("fake Clerk API stopped")
 
-	sum := violations.summary(requests.load())
+	code = verdict(fake.Counts(), ff)
+	sum := summarize(fake, code)
 	sum.writeText(stderr)
 	if ff.summaryJSON != "" {
 		if err := sum.writeJSONFile(ff.summaryJSON); err != nil {
 			fmt.Fprintf(stderr, "signintoken fake: --summary-json: %v\n", err)
-			return exitError
+			return max(code, exitError) // a verdict of 3 or 4 says more than the missing file
 		}
 	}
-	if ff.failOnViolation && sum.Total > 0 {
+	return code
+}
+
+// verdict is the exit status for what the fake counted: 4 after a fake error, whatever the
+// flags; 3 after an unexpected violation (unless --fail-on-violation=false), or with --strict
+// after an auth failure or an unknown route; 0 otherwise. Expected violations never count.
+func verdict(c clienttest.Counts, ff fakeFlags) int {
+	switch {
+	case c.FakeErrors > 0:
+		return exitFakeError
+	case ff.failOnViolation && c.UnexpectedViolations > 0:
+		return exitViolations
+	case ff.strict && c.AuthFailures+c.UnknownRoutes > 0:
 		return exitViolations
 	}
 	return exitOK
 }
 
-// observe logs each request's method, path, status and duration (never headers or bodies)
-// and counts it. A request the fake drops (a queued drop fault aborts its handler with
-// http.ErrAbortHandler) is logged too, with status "dropped", and the abort goes on to
-// net/http. A successful POST /__clienttest/reset clears the violations, here as in the
-// fake: a test that provoked one on purpose, and checked it, can reset so the fake exits 0.
-func observe(log *slog.Logger, count *requestCounter, violations *violationLog, next http.Handler) http.Handler {
+// logEvent logs one of the fake's events, by the words the summary and the control API use.
+func logEvent(log *slog.Logger, e clienttest.Event) {
+	switch {
+	case e.Kind == clienttest.EventFakeError:
+		log.Error("fake error", "detail", e.Message)
+	case e.Kind == clienttest.EventViolation && e.Expected:
+		log.Info("expected violation", "kind", e.Reason, "detail", e.Message)
+	case e.Kind == clienttest.EventViolation:
+		log.Warn("unexpected violation", "kind", e.Reason, "detail", e.Message)
+	case e.Kind == clienttest.EventAuthFailure:
+		log.Info("auth failure", "kind", e.Reason, "detail", e.Message)
+	default:
+		log.Info("unknown route", "detail", e.Message)
+	}
+}
+
+// observe logs each request's method and path (bounded and plain, see safepath), status and
+// duration; never headers or bodies. A request the fake drops (a queued drop fault aborts its
+// handler with http.ErrAbortHandler) is logged too, with status "dropped", and the abort goes
+// on to net/http. Health checks are not logged: a CI step may poll every few milliseconds.
+func observe(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == healthPath {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := time.Now()
-		count.add()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			aborted := recover()
@@ -131,17 +166,17 @@ func observe(log *slog.Logger, count *requestCounter, violations *violationLog, 
 			if aborted != nil {
 				status = "dropped"
 			}
-			log.Info("request", "method", r.Method, "path", safepath.Of(r.URL.Path), "status", status, "duration", time.Since(start))
+			log.Info("request", "method", safepath.Method(r.Method), "path", safepath.Of(r.URL.Path), "status", status, "duration", time.Since(start))
 			if aborted != nil {
 				panic(aborted)
 			}
 		}()
 		next.ServeHTTP(rec, r)
-		if r.Method == http.MethodPost && r.URL.Path == "/__clienttest/reset" && rec.status == http.StatusNoContent {
-			violations.reset()
-		}
 	})
 }
+
+// healthPath is the control API's health check (clienttest/control.yaml).
+const healthPath = "/__clienttest/health"
 
 type statusRecorder struct {
 	http.ResponseWriter

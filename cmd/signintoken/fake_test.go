@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/clienttest"
 )
 
 // runningFake is `signintoken fake` run in process, as far as its two printed lines.
@@ -128,12 +130,12 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 		t.Fatalf("a request without a key got %d, want 401", resp.StatusCode)
 	}
 
-	if code := f.stop(t); code != exitViolations { // SIGINT or SIGTERM, in main
-		t.Fatalf("fake exited %d after a request without a key, want %d: %s", code, exitViolations, f.stderr)
+	if code := f.stop(t); code != exitOK { // SIGINT or SIGTERM, in main
+		t.Fatalf("fake exited %d after a request without a key (an auth failure, not a violation), want 0: %s", code, f.stderr)
 	}
 	log := f.stderr.String()
-	for _, want := range []string{"contract violation", "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped",
-		"3 requests, 1 contract violation\n  - POST /v1/sign_in_tokens"} {
+	for _, want := range []string{`msg="auth failure" kind=no_key`, "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped",
+		"2 requests, 0 unexpected violations, 0 expected violations, 1 auth failure, 0 unknown routes, 0 fake errors; exit 0\n"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)
 		}
@@ -155,10 +157,10 @@ func TestFakeExitsZeroWithoutViolations(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s", code, f.stderr)
 	}
-	if s := readSummary(t, path); s.Requests != 2 || s.Total != 0 || len(s.Violations) != 0 {
+	if s := readSummary(t, path); s.Counts != (clienttest.Counts{Requests: 2}) || len(s.Violations) != 0 || s.ExitCode != 0 {
 		t.Fatalf("summary %+v, want 2 requests and no violations", s)
 	}
-	if !strings.Contains(f.stderr.String(), "signintoken fake: 2 requests, 0 contract violations") {
+	if !strings.Contains(f.stderr.String(), "signintoken fake: 2 requests, 0 unexpected violations") {
 		t.Fatalf("stderr lacks the summary:\n%s", f.stderr)
 	}
 }
@@ -171,7 +173,8 @@ func TestFakeExitsThreeOnAViolationWithASummary(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s", code, exitViolations, f.stderr)
 	}
 	s := readSummary(t, path)
-	if s.Total != 1 || len(s.Violations) != 1 || !strings.Contains(s.Violations[0].Message, "expires_in_seconds") {
+	if s.Counts.UnexpectedViolations != 1 || len(s.Violations) != 1 || !strings.Contains(s.Violations[0].Message, "expires_in_seconds") ||
+		s.Violations[0].Kind != "form_param_value_invalid" || s.Violations[0].Expected || s.ExitCode != exitViolations {
 		t.Fatalf("summary %+v, want the one violation naming expires_in_seconds", s)
 	}
 	data, _ := os.ReadFile(path)
@@ -182,11 +185,11 @@ func TestFakeExitsThreeOnAViolationWithASummary(t *testing.T) {
 
 func TestFakeFailOnViolationOff(t *testing.T) {
 	f := startFake(t, "--fail-on-violation=false")
-	f.call(t, "", "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`)
+	f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":""}`)
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d, want 0 with --fail-on-violation=false\n%s", code, f.stderr)
 	}
-	if !strings.Contains(f.stderr.String(), "1 contract violation\n") {
+	if !strings.Contains(f.stderr.String(), "1 unexpected violation,") {
 		t.Fatalf("the summary is still due:\n%s", f.stderr)
 	}
 }
@@ -234,18 +237,32 @@ func TestRateLimitFlagParsing(t *testing.T) {
 	}
 }
 
-func TestViolationLogIsBounded(t *testing.T) {
-	var v violationLog
-	for i := range 1000 {
-		v.add(fmt.Sprintf("violation %d", i))
+// TestSummaryIsBounded: the summary lists the most recent violations, and says how many
+// earlier ones it leaves out; all are counted.
+func TestSummaryIsBounded(t *testing.T) {
+	h, err := clienttest.NewHandler()
+	if err != nil {
+		t.Fatal(err)
 	}
-	s := v.summary(1000)
-	if s.Total != 1000 || len(s.Violations) != maxListedViolations || s.Violations[0].Message != "violation 0" {
-		t.Fatalf("count %d, listed %d (first %q); want 1000 counted, the first %d listed", s.Total, len(s.Violations), s.Violations[0].Message, maxListedViolations)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for range 150 {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/sign_in_tokens", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+h.SecretKey())
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	s := summarize(h, exitViolations)
+	if s.Counts.UnexpectedViolations != 150 || len(s.Violations) != maxListed {
+		t.Fatalf("counted %d, listed %d; want 150 counted, %d listed", s.Counts.UnexpectedViolations, len(s.Violations), maxListed)
 	}
 	var out strings.Builder
 	s.writeText(&out)
-	if !strings.Contains(out.String(), "… and 900 more") {
+	if !strings.Contains(out.String(), "… and 50 earlier violations") {
 		t.Fatalf("text summary does not say how many are not listed:\n%s", out.String())
 	}
 }
@@ -368,19 +385,25 @@ func TestFakeStopReleasesAnswersWaitingOutALatency(t *testing.T) {
 	}
 }
 
-// A test that provoked a violation on purpose, and checked it, resets the fake: it then exits 0.
-func TestFakeResetClearsTheViolations(t *testing.T) {
+// TestFakeResetKeepsTheVerdict: a reset (a suite's beforeEach, or a neighbour with the key)
+// cannot erase a violation; a test that provokes one on purpose marks it expected instead.
+func TestFakeResetKeepsTheVerdict(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "summary.json")
 	f := startFake(t, "--summary-json", path)
-	f.call(t, "sk_test_wrong", "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`)
+	if status := f.control(t, "POST", "expectations", `{"count":1,"kind":"form_param_missing"}`, nil); status != http.StatusNoContent {
+		t.Fatalf("expectations: %d", status)
+	}
+	f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":""}`)                              // expected
+	f.call(t, f.key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a","expires_in_seconds":0}`) // not
 	if status := f.control(t, "POST", "reset", "", nil); status != http.StatusNoContent {
 		t.Fatalf("reset: %d", status)
 	}
-	if code := f.stop(t); code != exitOK {
-		t.Fatalf("exit %d after a reset, want 0\n%s", code, f.stderr)
+	if code := f.stop(t); code != exitViolations {
+		t.Fatalf("exit %d after an unexpected violation and a reset, want %d\n%s", code, exitViolations, f.stderr)
 	}
-	if s := readSummary(t, path); s.Total != 0 {
-		t.Fatalf("summary %+v after a reset", s)
+	s := readSummary(t, path)
+	if s.Counts.UnexpectedViolations != 1 || s.Counts.ExpectedViolations != 1 || len(s.Violations) != 2 || !s.Violations[0].Expected {
+		t.Fatalf("summary %+v", s)
 	}
 }
 
@@ -405,6 +428,9 @@ func TestFakeUsageErrorsExitTwo(t *testing.T) {
 		"history":         {[]string{"--history", "0"}, "--history: want at least 1"},
 		"token limit":     {[]string{"--token-limit", "-1"}, "--token-limit: want at least 1"},
 		"summary dir":     {[]string{"--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
+		"summary a dir":   {[]string{"--summary-json", os.TempDir()}, "not a file, device or FIFO"},
+		"two keys":        {[]string{"--key", "sk_test_SECRETISH", "--key-file", "/nonexistent"}, "--key and --key-file: give one"},
+		"no key file":     {[]string{"--key-file", "/nonexistent/key"}, "--key-file: open /nonexistent/key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut syncBuffer
@@ -424,10 +450,10 @@ func TestFakeUsageErrorsExitTwo(t *testing.T) {
 // the summary on stderr shows it escaped, one line per violation, like every other line the
 // command prints.
 func TestSummaryPrintsViolationsEscaped(t *testing.T) {
-	var v violationLog
-	v.add("POST /v1/" + evil + " is not an operation of the contract")
+	s := fakeSummary{Counts: clienttest.Counts{Requests: 1, UnexpectedViolations: 1},
+		Violations: []summaryViolation{{Kind: "path_has_v1_twice", Message: "POST /v1/" + evil + " is not an operation of the contract"}}}
 	var out strings.Builder
-	v.summary(1).writeText(&out)
+	s.writeText(&out)
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("summary has %d lines; want the count and one line for the violation:\n%q", len(lines), out.String())

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +16,9 @@ import (
 // fakeFlags is the fake subcommand's command line, checked.
 type fakeFlags struct {
 	addr            string
-	key             string
+	key             string // from --key, --key-file or SIGNINTOKEN_FAKE_KEY; checked by clienttest
+	keyFrom         string // which of them, for a message; empty: none, a random key
+	strict          bool
 	users           []string
 	rateLimit       rateLimit
 	summaryJSON     string
@@ -31,15 +31,17 @@ type fakeFlags struct {
 
 // parseFakeFlags reads and checks fake's command line. When ok is false, code is the exit
 // status (0 for --help) and the problem has been printed.
-func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code int, ok bool) {
+func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fakeFlags, code int, ok bool) {
 	fs := newFlagSet("fake", stderr)
 	fs.StringVar(&ff.addr, "addr", "127.0.0.1:8080", "host:port to listen on (port 0: any free port)")
-	fs.StringVar(&ff.key, "key", "", "the sk_test_… key the fake accepts (a fake's, never a real one); default: random")
+	fs.StringVar(&ff.key, "key", "", "the sk_test_… key the fake accepts (a fake's, never a real one), visible to local users in the process list: prefer --key-file or "+fakeKeyEnv+"; default: random")
+	keyFile := fs.String("key-file", "", "read the key from this file (0600, owned by you; one line)")
+	fs.BoolVar(&ff.strict, "strict", false, "exit 3 also after an auth failure or an unknown route")
 	users := fs.String("users", "", "comma-separated user ids that exist; default: every user exists")
 	fs.Var(&ff.rateLimit, "rate-limit", "`N/DURATION`: past N authenticated requests per DURATION, answer 429 with Retry-After, as Clerk does: 100/10s for a development instance, 1000/10s for production; default: off")
-	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the violation summary as JSON to this file")
-	fs.BoolVar(&ff.failOnViolation, "fail-on-violation", true, "exit 3 at shutdown when any contract violation occurred")
-	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections served at once; more wait to be accepted")
+	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the summary as JSON to this file (replaced atomically), device or FIFO")
+	fs.BoolVar(&ff.failOnViolation, "fail-on-violation", true, "exit 3 at shutdown when any unexpected contract violation occurred")
+	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections open at once; when all are taken, the oldest that has not sent a request yet is closed")
 	fs.IntVar(&ff.history, "history", clienttest.DefaultHistory, "requests, and violations, kept for the control API (the most recent)")
 	fs.IntVar(&ff.tokenLimit, "token-limit", clienttest.DefaultTokenLimit, "tokens kept before the oldest finished or expired ones are evicted")
 	fs.BoolVar(&ff.exitWithParent, "exit-with-parent", false, "stop, as on SIGTERM, when the process that started the fake exits")
@@ -54,6 +56,19 @@ func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code
 	if len(positional) > 0 {
 		return usage("unexpected argument %q", positional[0])
 	}
+	switch {
+	case isFlagSet(fs, "key") && isFlagSet(fs, "key-file"):
+		return usage("--key and --key-file: give one")
+	case isFlagSet(fs, "key"):
+		ff.keyFrom = "--key"
+	case isFlagSet(fs, "key-file"):
+		if ff.key, err = readKeyFile(*keyFile); err != nil {
+			return usage("--key-file: %v", err)
+		}
+		ff.keyFrom = "--key-file"
+	case getenv(fakeKeyEnv) != "": // set but empty is unset: a random key
+		ff.key, ff.keyFrom = getenv(fakeKeyEnv), fakeKeyEnv
+	}
 	if err := checkListenAddr(ff.addr); err != nil {
 		return usage("--addr: %v", err)
 	}
@@ -63,9 +78,9 @@ func parseFakeFlags(args []string, stdout, stderr io.Writer) (ff fakeFlags, code
 		}
 	}
 	if ff.summaryJSON != "" {
-		// Fail now, not at exit after the whole CI run: the directory must exist.
-		if fi, err := os.Stat(filepath.Dir(ff.summaryJSON)); err != nil || !fi.IsDir() {
-			return usage("--summary-json: no directory %q to write into", filepath.Dir(ff.summaryJSON))
+		// Fail now, not at exit after the whole CI run.
+		if _, err := summaryTarget(ff.summaryJSON); err != nil {
+			return usage("--summary-json: %v", err)
 		}
 	}
 	for name, n := range map[string]int{"--max-conns": ff.maxConns, "--history": ff.history, "--token-limit": ff.tokenLimit} {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"container/list"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -17,59 +18,130 @@ type serverLimits struct {
 	maxHeader  int           // bytes of request line and headers; more gets 431
 }
 
-// defaultServerLimits are generous for any real client on loopback or a CI network, and
-// small enough that a stuck or hostile one is let go. No write timeout: a queued latency
-// fault may hold an answer on purpose (and Close releases it at shutdown).
+// defaultServerLimits are generous for any real client on loopback or a CI network (which
+// sends its headers in milliseconds), and small enough that a stuck or hostile one is let go.
+// No write timeout: a queued latency fault may hold an answer on purpose (and Close releases
+// it at shutdown).
 var defaultServerLimits = serverLimits{
-	readHeader: 10 * time.Second,
+	readHeader: 5 * time.Second,
 	read:       30 * time.Second,
 	idle:       60 * time.Second,
 	maxHeader:  64 << 10,
 }
 
-// defaultMaxConns is --max-conns: connections served at once. Past it, new connections wait
-// in the kernel's accept queue until one closes, as with x/net/netutil.LimitListener.
-const defaultMaxConns = 128
+// defaultMaxConns is --max-conns: connections open at once. A connection costs the fake about
+// 16 KiB until it is closed, so 1,024 of them fit well within its memory target.
+const defaultMaxConns = 1024
 
-func newFakeServer(h http.Handler, lim serverLimits) *http.Server {
-	return &http.Server{
+// newFakeServer serves h with lim. conns, when not nil, is the listener the server will serve
+// (limitListener): it learns from the server which connections have sent a request.
+func newFakeServer(h http.Handler, lim serverLimits, conns *connLimiter) *http.Server {
+	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: lim.readHeader,
 		ReadTimeout:       lim.read,
 		IdleTimeout:       lim.idle,
 		MaxHeaderBytes:    lim.maxHeader,
 	}
+	if conns != nil {
+		srv.ConnState = conns.track
+	}
+	return srv
 }
 
-// limitListener accepts at most n connections at once: Accept waits for a slot, and a slot
-// is freed when its connection closes. (golang.org/x/net/netutil has the same thing; this
-// module keeps x/net out of its go.mod.)
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limitedListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
+// limitListener keeps at most n connections open at once, and does not let connections that
+// never send a request hold them: when all n are taken and another arrives, the oldest
+// connection that has not yet sent a whole request's headers is closed to make room. Only
+// when every open connection has sent one (a key holder's keep-alive connections: the fake
+// closes the connection after answering a request without its key) does a new one wait, in
+// the kernel's accept queue, for a slot. So a neighbour holding a thousand idle or slow
+// connections cannot keep a client with the key waiting: its connection is the newest, and
+// sends its request at once.
+//
+// (golang.org/x/net/netutil.LimitListener caps connections too, but any connection holds its
+// slot until it closes, idle or not, which is the problem this solves.)
+func limitListener(ln net.Listener, n int) *connLimiter {
+	return &connLimiter{Listener: ln, max: n, freed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-type limitedListener struct {
+type connLimiter struct {
 	net.Listener
-	slots     chan struct{}
+	max int
+
+	mu    sync.Mutex
+	open  int       // connections accepted and not yet closed
+	fresh list.List // of *limitedConn that have not sent a request, oldest first
+
+	freed     chan struct{} // a slot was freed (buffered: a signal, not a count)
 	done      chan struct{} // closed by Close, so a waiting Accept returns
 	closeOnce sync.Once
 }
 
-func (l *limitedListener) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
+// Accept takes the next connection, then a slot for it: a free one, or the slot of the
+// oldest fresh connection, which it closes; or it waits for a slot.
+func (l *connLimiter) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
-		<-l.slots
 		return nil, err
 	}
-	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+	for {
+		l.mu.Lock()
+		if l.open < l.max {
+			l.open++
+			lc := &limitedConn{Conn: c, l: l}
+			lc.fresh = l.fresh.PushBack(lc)
+			l.mu.Unlock()
+			return lc, nil
+		}
+		var oldest *limitedConn
+		if e := l.fresh.Front(); e != nil {
+			oldest = l.fresh.Remove(e).(*limitedConn)
+			oldest.fresh = nil
+		}
+		l.mu.Unlock()
+		if oldest != nil {
+			oldest.Close() // frees its slot
+			continue
+		}
+		select {
+		case <-l.freed:
+		case <-l.done:
+			c.Close()
+			return nil, net.ErrClosed
+		}
+	}
 }
 
-func (l *limitedListener) Close() error {
+// track is the server's ConnState hook: a connection turns active once it has read a whole
+// request's headers, and is no longer fresh.
+func (l *connLimiter) track(c net.Conn, state http.ConnState) {
+	lc, ok := c.(*limitedConn)
+	if !ok || state != http.StateActive {
+		return
+	}
+	l.mu.Lock()
+	if lc.fresh != nil {
+		l.fresh.Remove(lc.fresh)
+		lc.fresh = nil
+	}
+	l.mu.Unlock()
+}
+
+func (l *connLimiter) release(lc *limitedConn) {
+	l.mu.Lock()
+	if lc.fresh != nil {
+		l.fresh.Remove(lc.fresh)
+		lc.fresh = nil
+	}
+	l.open--
+	l.mu.Unlock()
+	select {
+	case l.freed <- struct{}{}:
+	default:
+	}
+}
+
+func (l *connLimiter) Close() error {
 	err := l.Listener.Close()
 	l.closeOnce.Do(func() { close(l.done) })
 	return err
@@ -77,13 +149,14 @@ func (l *limitedListener) Close() error {
 
 type limitedConn struct {
 	net.Conn
-	once    sync.Once
-	release func()
+	l     *connLimiter
+	fresh *list.Element // in l.fresh while it has sent no request; guarded by l.mu
+	once  sync.Once
 }
 
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(c.release)
+	c.once.Do(func() { c.l.release(c) })
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,10 @@ func serve(t *testing.T, h http.Handler, lim serverLimits, maxConns int) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newFakeServer(h, lim)
+	l := limitListener(ln, maxConns)
+	srv := newFakeServer(h, lim, l)
 	done := make(chan struct{})
-	go func() { srv.Serve(limitListener(ln, maxConns)); close(done) }()
+	go func() { srv.Serve(l); close(done) }()
 	t.Cleanup(func() { srv.Close(); <-done })
 	return ln.Addr().String()
 }
@@ -52,7 +54,7 @@ func closedByServer(c net.Conn, limit time.Duration) bool {
 var shortLimits = serverLimits{readHeader: 200 * time.Millisecond, read: 400 * time.Millisecond, idle: 300 * time.Millisecond, maxHeader: 4 << 10}
 
 func TestDefaultServerLimitsAreSet(t *testing.T) {
-	srv := newFakeServer(okHandler, defaultServerLimits)
+	srv := newFakeServer(okHandler, defaultServerLimits, nil)
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
 		t.Fatalf("server limits %v %v %v %d: every one must be set", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
 	}
@@ -127,21 +129,23 @@ func TestServerRefusesHugeHeaders(t *testing.T) {
 	}
 }
 
+// get sends one request on c and reads its answer, within wait.
+func get(c net.Conn, wait time.Duration) error {
+	c.SetDeadline(time.Now().Add(wait))
+	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return err
+}
+
 // Past the cap, a connection is not served until one of those open closes.
 func TestConnectionCap(t *testing.T) {
 	limits := serverLimits{readHeader: time.Minute, read: time.Minute, idle: time.Minute, maxHeader: 4 << 10}
 	addr := serve(t, okHandler, limits, 2)
-	get := func(c net.Conn, wait time.Duration) error {
-		c.SetDeadline(time.Now().Add(wait))
-		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			return err
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}
 	a, b := dial(t, addr), dial(t, addr)
 	for _, c := range []net.Conn{a, b} {
 		if err := get(c, 10*time.Second); err != nil {
@@ -159,6 +163,34 @@ func TestConnectionCap(t *testing.T) {
 		t.Fatalf("the waiting connection was not served once a slot freed: %v", err)
 	}
 	resp.Body.Close()
+}
+
+// TestConnectionCapClosesTheOldestFreshConnection: when every slot is taken and one of them
+// has never sent a request, a new connection takes the slot of the oldest such: idle
+// connections cannot lock out a client. The one that has sent a request keeps its slot.
+func TestConnectionCapClosesTheOldestFreshConnection(t *testing.T) {
+	limits := serverLimits{readHeader: time.Minute, read: time.Minute, idle: time.Minute, maxHeader: 4 << 10}
+	addr := serve(t, okHandler, limits, 3)
+	served := dial(t, addr)
+	if err := get(served, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	idle1, idle2 := dial(t, addr), dial(t, addr)
+	// The kernel queues them in order, and the server accepts them in that order.
+	newcomer := dial(t, addr)
+	if err := get(newcomer, 10*time.Second); err != nil {
+		t.Fatalf("a new connection with every slot taken, two by idle connections: %v", err)
+	}
+	if !closedByServer(idle1, 5*time.Second) {
+		t.Fatal("the oldest idle connection was not closed to make room")
+	}
+	idle2.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := idle2.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the younger idle connection was closed too: %v", err)
+	}
+	if err := get(served, 10*time.Second); err != nil {
+		t.Fatalf("a connection that had sent a request lost its slot: %v", err)
+	}
 }
 
 // Closing the listener releases an Accept waiting for a slot, so Shutdown never hangs.

@@ -20,7 +20,12 @@ import (
 
 // built is the signintoken binary the process tests run, built on first use, once for all of
 // them; TestMain removes it.
+// SIGNINTOKEN_TEST_BINARY runs them against another build instead (an older release, to see
+// a new test fail there first).
 var built = sync.OnceValues(func() (string, error) {
+	if bin := os.Getenv("SIGNINTOKEN_TEST_BINARY"); bin != "" {
+		return bin, nil
+	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		return "", fmt.Errorf("the go command is needed to build signintoken: %w", err)

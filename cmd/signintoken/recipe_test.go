@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// The README's CI recipe, interop/with-fake.sh, run as a real process tree: bash starts the
+// The CI recipe of docs/fake-in-ci.md, interop/with-fake.sh, run as a real process tree: bash starts the
 // built fake, waits for its lines, runs a client, stops the fake. Each test then checks that
 // no signintoken process is left and nothing listens on the fake's port.
 
@@ -122,7 +122,7 @@ func TestRecipeRunsAClientAndLeavesNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("recipe exited %d:\n%s", code, out)
 	}
-	for _, want := range []string{"status:   pending", "1 request, 0 contract violations", "fake Clerk API stopped"} {
+	for _, want := range []string{"status:   pending", "1 request, 0 unexpected violations", "fake Clerk API stopped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -146,13 +146,13 @@ func TestRecipeFailsWhenTheClientFails(t *testing.T) {
 // A request that breaks the contract fails the job even though the client exited 0.
 func TestRecipeFailsOnAViolation(t *testing.T) {
 	dir := t.TempDir()
-	// A raw request with no Authorization header, through bash's /dev/tcp.
+	// A raw request with the key and no user_id, through bash's /dev/tcp.
 	client := `hostport=${CLERK_API_URL#http://}
 exec 5<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
-printf 'POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' >&5
-cat <&5 >/dev/null || true # the answer (a 401) is not what this test is about`
+printf 'POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' "$CLERK_SECRET_KEY" >&5
+cat <&5 >/dev/null || true # the answer (a 422) is not what this test is about`
 	code, out := runRecipe(t, dir, nil, client)
-	if code != exitViolations || !strings.Contains(out, "1 contract violation\n  - ") || !strings.Contains(out, "no Authorization header") {
+	if code != exitViolations || !strings.Contains(out, "1 unexpected violation,") || !strings.Contains(out, "  - unexpected violation (form_param_missing): ") {
 		t.Fatalf("recipe exited %d, want %d with the violation listed:\n%s", code, exitViolations, out)
 	}
 	assertNothingLeft(t, buildCommand(t), clientEnv(t, dir)["CLERK_API_URL"])
@@ -188,6 +188,21 @@ func TestRecipeKilledLeavesNoFake(t *testing.T) {
 		}
 	}
 	assertNothingLeft(t, bin, origin)
+}
+
+// TestFakeInCIDocShowsTheRecipe keeps the CI guide's recipe and interop/with-fake.sh one text.
+func TestFakeInCIDocShowsTheRecipe(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/fake-in-ci.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(recipe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(doc, []byte("```bash\n"+string(script)+"```\n")) {
+		t.Fatal("docs/fake-in-ci.md does not show interop/with-fake.sh as it is, in a ```bash block")
+	}
 }
 
 // TestGoRunFakeStopsWithItsParent: `go run ./cmd/signintoken fake &` then `kill $!` stops go

@@ -1,14 +1,37 @@
-// Package safepath shows a request path in a message or a log line without the values a
-// careless client may have put in it.
+// Package safepath shows a request path (and its method) in a message or a log line without
+// the values a careless client may have put in it, and bounded, so that a client cannot make
+// one request write kilobytes to a log.
 package safepath
 
 import "strings"
+
+// Bounds on what a message or log line shows of a request: a method is a short token, and
+// a path shown longer than this is cut (with "…").
+const (
+	MaxMethod = 16
+	MaxPath   = 256
+)
+
+// Request returns "METHOD PATH", each shown as Method and Of show it.
+func Request(method, path string) string { return Method(method) + " " + Of(path) }
+
+// Method returns method cut at MaxMethod bytes. net/http accepts only a token as a method
+// (printable ASCII, no separators), so only its length needs a bound.
+func Method(method string) string { return cut(method, MaxMethod) }
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
 
 // Of returns p with every segment that cannot be an id or a file name (over 64 bytes, two
 // dots, or a character neither has) or that is shaped like a secret key (sk_…) shown as "…".
 // Clerk's ids (sit_2abc…) and the fake's own paths pass; a token sent where an id belongs
 // (revoking by the token, a common bug), or a key, does not, so the fake never prints the
-// credential into a CI log, which is often public.
+// credential into a CI log, which is often public. The result is plain ASCII, cut at MaxPath
+// bytes.
 func Of(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
@@ -16,7 +39,7 @@ func Of(p string) string {
 			segs[i] = "…"
 		}
 	}
-	return strings.Join(segs, "/")
+	return cut(strings.Join(segs, "/"), MaxPath)
 }
 
 func plain(s string) bool {

@@ -1,6 +1,9 @@
 package safepath
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestOf(t *testing.T) {
 	for in, want := range map[string]string{
@@ -16,5 +19,15 @@ func TestOf(t *testing.T) {
 		if got := Of(in); got != want {
 			t.Errorf("Of(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestMethodAndPathAreBounded(t *testing.T) {
+	long := strings.Repeat("A", 60<<10) // a 60 KB method, as net/http accepts one
+	if got := Request(long, strings.Repeat("/a", 30<<10)); len(got) > MaxMethod+MaxPath+len(" ")+2*len("…") {
+		t.Fatalf("Request shows %d bytes", len(got))
+	}
+	if got := Request("POST", "/v1/sign_in_tokens"); got != "POST /v1/sign_in_tokens" {
+		t.Fatalf("Request = %q", got)
 	}
 }

@@ -162,11 +162,40 @@ func TestCreateForUnknownUserIsNotFound(t *testing.T) {
 	apiError(t, err, http.StatusNotFound, "resource_not_found")
 }
 
+// TestBadKeyIsUnauthorized: a test of the wrong-key path is a normal negative test: answered
+// 401 as Clerk answers it, counted as an auth failure, and the job stays green.
 func TestBadKeyIsUnauthorized(t *testing.T) {
 	f := startFake(t)
-	f.expectViolation(`secret key`) // a key the fake does not accept is reported, as it should be
 	_, err := sdk(f, "sk_test_notthefakeskey").Create(ctx(t), &signintoken.CreateParams{UserID: clerk.String("user_2interop")})
-	apiError(t, err, http.StatusUnauthorized, "")
+	apiError(t, err, http.StatusUnauthorized, "clerk_key_invalid")
+	if s := f.stop(t); s.Counts.AuthFailures != 1 || s.Counts.UnexpectedViolations != 0 {
+		t.Fatalf("counts %+v; want one auth failure and no violation", s.Counts)
+	}
+}
+
+// TestExpectedViolationLeavesTheJobGreen: a test that sends a bad request on purpose (an
+// empty user_id) says so first; the fake answers it as Clerk would, lists it as expected, and
+// exits 0.
+func TestExpectedViolationLeavesTheJobGreen(t *testing.T) {
+	f := startFake(t)
+	f.expect(t, 1, "form_param_missing")
+	_, err := sdk(f, f.secretKey).Create(ctx(t), &signintoken.CreateParams{UserID: clerk.String("")})
+	apiError(t, err, http.StatusUnprocessableEntity, "form_param_missing")
+	s := f.stop(t)
+	if s.Counts.ExpectedViolations != 1 || s.Counts.UnexpectedViolations != 0 || len(s.Violations) != 1 || !s.Violations[0].Expected {
+		t.Fatalf("summary %+v; want the one violation, expected", s)
+	}
+}
+
+// TestUnexpectedViolationTurnsTheJobRed: the same bad request, not marked, fails the job (exit
+// 3) even though the client under test swallowed the 422.
+func TestUnexpectedViolationTurnsTheJobRed(t *testing.T) {
+	f := startFake(t)
+	f.wantExit = 3
+	_, _ = sdk(f, f.secretKey).Create(ctx(t), &signintoken.CreateParams{UserID: clerk.String("")}) // the error swallowed
+	if s := f.stop(t); s.Counts.UnexpectedViolations != 1 || s.Violations[0].Kind != "form_param_missing" {
+		t.Fatalf("summary %+v; want one unexpected form_param_missing", s)
+	}
 }
 
 // retryAfter is the Retry-After the SDK's error response carried, in seconds.

@@ -5,6 +5,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 const { CLERK_API_URL, CLERK_SECRET_KEY } = process.env;
 const clerk = createClerkClient({ secretKey: CLERK_SECRET_KEY, apiUrl: CLERK_API_URL });
@@ -107,24 +109,80 @@ test('a queued 429 reaches the SDK with Retry-After', async () => {
 });
 
 // The mistake this fake used to invite: apiUrl ending in /v1, to which the SDK adds its own.
-// The request fails, and the fake says why; the test checks that, then resets.
+// The request fails, and the fake says why. This test provokes it on purpose, so it says so
+// first: the violation is expected, and the job stays green.
 test('an apiUrl ending in /v1 is diagnosed', async () => {
+  await control('POST', 'expectations', { count: 1, kind: 'path_has_v1_twice' });
   const doubled = createClerkClient({ secretKey: CLERK_SECRET_KEY, apiUrl: `${CLERK_API_URL}/v1` });
   await rejectsWith(doubled.signInTokens.createSignInToken({ userId: 'user_2interop', expiresInSeconds: 60 }), 404);
   const { violations } = await control('GET', 'violations');
-  assert.equal(violations.length, 1, JSON.stringify(violations));
-  assert.match(violations[0].message, /\/v1 twice.*CLERK_API_URL=http:\/\/127\.0\.0\.1:\d+, without \/v1/);
-  await control('POST', 'reset');
+  const last = violations.at(-1);
+  assert.equal(last.kind, 'path_has_v1_twice', JSON.stringify(violations));
+  assert.equal(last.expected, true);
+  assert.match(last.message, /\/v1 twice.*CLERK_API_URL=http:\/\/127\.0\.0\.1:\d+, without \/v1/);
 });
 
-// Last: a wrong key is a violation the fake reports, as it should; this test provokes it on
-// purpose, checks it is the only one, and then clears it so the fake exits 0.
-test('a bad key is 401', async () => {
-  assert.equal((await control('GET', 'violations')).total, 0, 'no violation before this test');
+// A test of the wrong-key path is a normal negative test: answered 401 as Clerk answers it,
+// counted as an auth failure, never a violation. The job stays green, with no reset.
+test('a bad key is 401, and leaves the job green', async () => {
+  const before = (await control('GET', 'requests')).counts;
   const wrong = createClerkClient({ secretKey: 'sk_test_notthefakeskey', apiUrl: CLERK_API_URL });
-  await rejectsWith(wrong.signInTokens.createSignInToken({ userId: 'user_2interop', expiresInSeconds: 60 }), 401);
-  const { violations, total } = await control('GET', 'violations');
-  assert.ok(total <= 1, `violations: ${JSON.stringify(violations)}`);
-  for (const v of violations) assert.match(v.message, /key/, 'the only violation is the wrong key');
-  await control('POST', 'reset');
+  await rejectsWith(wrong.signInTokens.createSignInToken({ userId: 'user_2interop', expiresInSeconds: 60 }), 401, 'clerk_key_invalid');
+  const after = (await control('GET', 'requests')).counts;
+  assert.equal(after.auth_failures, before.auth_failures + 1);
+  assert.equal(after.unexpected_violations, before.unexpected_violations);
+});
+
+// A test that sends a bad request on purpose (an empty userId) marks it expected first; the
+// fake answers it as Clerk would and reports it apart.
+test('an expected violation leaves the job green', async () => {
+  await control('POST', 'expectations', { count: 1, kind: 'form_param_missing' });
+  await rejectsWith(clerk.signInTokens.createSignInToken({ userId: '', expiresInSeconds: 60 }), 422, 'form_param_missing');
+  const { violations } = await control('GET', 'violations');
+  assert.deepEqual({ kind: violations.at(-1).kind, expected: violations.at(-1).expected }, { kind: 'form_param_missing', expected: true });
+});
+
+// startFake runs another fake, apart from the one this file runs against, for a test that
+// must see it fail: SIGNINTOKEN_BIN is the built binary (make interop sets it).
+async function startFake() {
+  const bin = process.env.SIGNINTOKEN_BIN;
+  assert.ok(bin, 'SIGNINTOKEN_BIN (make interop sets it)');
+  const child = spawn(bin, ['fake', '--addr', '127.0.0.1:0', '--exit-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const vars = {};
+  for await (const line of createInterface({ input: child.stdout })) {
+    const at = line.indexOf('=');
+    vars[line.slice(0, at)] = line.slice(at + 1);
+    if (vars.CLERK_API_URL && vars.CLERK_SECRET_KEY) break;
+  }
+  child.stdout.resume();
+  return {
+    client: createClerkClient({ secretKey: vars.CLERK_SECRET_KEY, apiUrl: vars.CLERK_API_URL }),
+    async stop() {
+      child.kill('SIGTERM');
+      return { code: await exited, stderr };
+    },
+  };
+}
+
+// The same bad request, not marked, fails the job (exit 3), even though the code under test
+// swallowed the 422.
+test('an unexpected violation turns the job red (exit 3)', async () => {
+  const other = await startFake();
+  await other.client.signInTokens.createSignInToken({ userId: '', expiresInSeconds: 60 }).catch(() => {});
+  const { code, stderr } = await other.stop();
+  assert.equal(code, 3, stderr);
+  assert.match(stderr, /1 unexpected violation,/);
+  assert.match(stderr, /- unexpected violation \(form_param_missing\)/);
+});
+
+// Last: what this file's fake will report at exit. with-fake.sh fails the job on anything
+// unexpected; this says which test caused it.
+test('nothing unexpected', async () => {
+  const { counts } = await control('GET', 'requests');
+  assert.equal(counts.unexpected_violations, 0, JSON.stringify(await control('GET', 'violations')));
+  assert.equal(counts.fake_errors, 0);
+  assert.equal(counts.expected_violations, 2);
 });
