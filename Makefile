@@ -22,7 +22,7 @@ GO_ACCEPTED     := spec/accepted-go-changes.txt
 # decoupled from a naming scheme): a new contract test must match it (its name contains one of these).
 CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
 
-.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release interop
+.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate api-baseline contract-tests spec-diff spec-update record-release interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
@@ -125,9 +125,20 @@ spec-gate:
 		echo "Undo the change, or acknowledge each error line in $(SPEC_ACCEPTED) as '<the line> -- <why>' (and bump the version as semver says)."; \
 		exit 1; fi; echo "spec-gate: ok (no unacknowledged breaking change)"
 
-## api-gate: apidiff between the last release's Go API (api, gen, clienttest) and the code.
+## api-gate: apidiff between the last release's Go API and the code, for every public package of
+## the module (found, not listed: not a command, not under internal/ or cmd/). A public package
+## with no recorded API fails, saying how to record it (api-baseline) or acknowledge it.
 api-gate:
 	@$(APIGATE) check -repo "$(CURDIR)" -baseline "$(CURDIR)/$(RELEASED)/go" -accept "$(CURDIR)/$(GO_ACCEPTED)"
+
+## api-baseline: PKG=<package> AT=<release tag or commit>: record one public package's Go API as it
+## was at that release, into $(RELEASED)/go/ (for a package that shipped without a recorded API).
+## Reads the release from git (git archive), so it needs the repository's history.
+api-baseline:
+	@test -n "$(PKG)" && test -n "$(AT)" || { echo "usage: make api-baseline PKG=<package, as api-gate names it> AT=<release tag or commit>"; exit 2; }
+	@git rev-parse -q --verify "$(AT)^{commit}" >/dev/null || { echo "api-baseline: no revision '$(AT)' here (a release tag, or the commit that recorded the release: git log -- $(RELEASED)/VERSION)"; exit 1; }
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; git archive "$(AT)" | tar -x -C "$$tmp" && \
+	$(APIGATE) record -repo "$$tmp" -baseline "$(CURDIR)/$(RELEASED)/go" -packages "$(PKG)"
 
 ## contract-tests: the fake's answers and ContractTransport against openapi.yaml. With
 ## CLERK_DEV_SECRET_KEY (an sk_test_ key) and CLERK_DEV_USER_ID set, also the live Clerk
