@@ -184,8 +184,8 @@ func record(repo, baseline string, names []string, stdout io.Writer) error {
 	}
 	if len(names) == 0 {
 		names = sortedKeys(pkgs)
-	}
-	if released, err := os.ReadFile(filepath.Join(baseline, moduleFile)); err == nil && strings.TrimSpace(string(released)) != module {
+	} else if released, err := os.ReadFile(filepath.Join(baseline, moduleFile)); err == nil && strings.TrimSpace(string(released)) != module {
+		// Adding to a baseline: its packages must be of the same module path.
 		return fmt.Errorf("%s was recorded for module %s, not %s", baseline, strings.TrimSpace(string(released)), module)
 	}
 	for _, name := range names {
