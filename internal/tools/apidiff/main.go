@@ -183,7 +183,17 @@ func record(repo, baseline string, names []string, stdout io.Writer) error {
 		return err
 	}
 	if len(names) == 0 {
+		// A release's whole API: a package it no longer has must not stay recorded.
 		names = sortedKeys(pkgs)
+		old, err := recordedNames(baseline)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		for _, n := range old {
+			if err := os.Remove(exportFile(baseline, n)); err != nil {
+				return err
+			}
+		}
 	} else if released, err := os.ReadFile(filepath.Join(baseline, moduleFile)); err == nil && strings.TrimSpace(string(released)) != module {
 		// Adding to a baseline: its packages must be of the same module path.
 		return fmt.Errorf("%s was recorded for module %s, not %s", baseline, strings.TrimSpace(string(released)), module)

@@ -288,3 +288,17 @@ func TestReportIsTheComparisonAsJSON(t *testing.T) {
 		t.Fatalf("a build failure: exit %d, want 0 with build_error naming it\n%s", code, out)
 	}
 }
+
+// Recording a release's whole API drops a package it no longer has.
+func TestRecordDropsARemovedPackage(t *testing.T) {
+	lib, baseline, accept := recorded(t)
+	if err := os.RemoveAll(filepath.Join(lib, "gen")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runGate(t, "record", "-repo", lib, "-baseline", baseline); code != 0 {
+		t.Fatal(out)
+	}
+	if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 0 {
+		t.Fatalf("exit %d after recording without gen\n%s", code, out)
+	}
+}
