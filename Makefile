@@ -27,11 +27,20 @@ CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
 # Modules of their own that hold tests (HTTP/2 tests, interop, benchmarks): every go.mod below the
-# root except the pinned tools. Found, not listed, so a new one is tested without editing this file.
-TEST_MODULES := $(shell git ls-files '*/go.mod' 2>/dev/null | grep -v '^internal/tools/' | xargs -r -n1 dirname)
+# root except the pinned tools (internal/tools/), testdata, node_modules and hidden directories.
+# Found, not listed, so a new one is tested without editing this file; found with find, not git,
+# so a copy without .git (a ZIP download) tests them all. When find fails, make test and make
+# lint fail saying so, rather than test fewer modules than there are.
+FIND        ?= find
+FIND_FAILED := (find-failed)
+TEST_MODULE_FILES := $(shell $(FIND) . -mindepth 2 \( -name '.?*' -o -name node_modules -o -name testdata -o -path ./internal/tools \) -prune -o -name go.mod -type f -print || echo '$(FIND_FAILED)')
+TEST_MODULES := $(sort $(patsubst ./%/go.mod,%,$(filter %/go.mod,$(TEST_MODULE_FILES))))
+# check-test-modules: the recipe line that stops make test and make lint when find failed.
+check-test-modules = @case ' $(TEST_MODULE_FILES) ' in *' $(FIND_FAILED) '*) echo "$@: cannot list the test modules (find failed); refusing to check fewer modules than there are"; exit 1;; esac
 
 ## test: every test in every module, race detector on (off, with a note, when there is no C compiler).
 test:
+	$(check-test-modules)
 	@if [ -z "$(RACE)" ]; then echo "note: no C compiler (or CGO_ENABLED=0): running the tests without -race"; fi
 	$(GO) test $(RACE) -count=1 ./...
 	@set -e; for m in $(TEST_MODULES); do echo "== $$m"; (cd $$m && $(GO) test $(RACE) -count=1 ./...); done
@@ -53,7 +62,8 @@ check-generated:
 
 ## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module.
 lint:
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	$(check-test-modules)
+	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
