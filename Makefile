@@ -9,6 +9,8 @@ BENCHSTAT   := $(GO) tool -modfile=internal/tools/benchstat/go.mod benchstat
 # go/packages, which this module must not require); go -C runs each in its module.
 SPECUPDATE  := $(GO) -C internal/tools/specupdate run .
 APIGATE     := $(GO) -C internal/tools/apidiff run .
+# The spec watch and release-check judge the next version from both gates' tools above.
+SPECWATCH   := $(GO) -C internal/tools/specwatch run .
 BASE      ?= HEAD
 
 # The last release's contract, which `make contract` compares against (see CONTRIBUTING.md):
@@ -22,7 +24,7 @@ GO_ACCEPTED     := spec/accepted-go-changes.txt
 # decoupled from a naming scheme): a new contract test must match it (its name contains one of these).
 CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
 
-.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate api-baseline contract-tests spec-diff spec-update record-release interop
+.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate api-baseline contract-tests spec-diff spec-update spec-watch release-check record-release interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
@@ -184,6 +186,23 @@ spec-update:
 	@test -n "$(FROM)" || { echo "usage: make spec-update FROM=path/to/bapi-<version>.yml [API_VERSION=YYYY-MM-DD]"; exit 2; }
 	$(SPECUPDATE) -from "$(abspath $(FROM))" -overlay "$(CURDIR)/spec/overlay.yaml" -out "$(CURDIR)/openapi.yaml" $(if $(API_VERSION),-api-version "$(API_VERSION)")
 	$(GO) generate ./...
+
+## spec-watch: take Clerk's newest published API version (or VERSION=YYYY-MM-DD) when openapi.yaml
+## does not follow it yet: spec-update from Clerk's file, APIVersion set, both gates run against
+## the last release; prints a pull-request body (also into BODY=file): the version change, the
+## wire and Go API changes, the next version under semver. Versions are listed from
+## SPEC_WATCH_LISTING (default: GitHub's contents API of clerk/openapi-specs bapi/), files read
+## from $$CLERK_SPECS_BASE/bapi/<version>.yml. OUTPUTS=file appends key=value results (GitHub
+## Actions' $$GITHUB_OUTPUT). Run weekly by .github/workflows/spec-watch.yml. Nothing to take: no change.
+SPECWATCH_GATES = -repo "$(CURDIR)" -oasdiff "$(OASDIFF)" -apigate "$(APIGATE)" -released "$(RELEASED)" -go-accepted "$(GO_ACCEPTED)"
+spec-watch:
+	@$(SPECWATCH) watch $(SPECWATCH_GATES) -spec-update "$(MAKE) --no-print-directory -C $(CURDIR) spec-update" \
+		$(if $(VERSION),-version "$(VERSION)") $(if $(BODY),-body "$(abspath $(BODY))") $(if $(OUTPUTS),-outputs "$(abspath $(OUTPUTS))")
+
+## release-check: the next version to release, from both gates' changes since the last release
+## (the same judgement as spec-watch's), with the rule and the changes behind it.
+release-check:
+	@$(SPECWATCH) release-check $(SPECWATCH_GATES)
 
 ## record-release: VERSION=vX.Y.Z: record the current spec and Go API as the released contract the
 ## gates compare against, and clear the acknowledgements (they were for this release). Only a
