@@ -163,10 +163,11 @@ contract-tests:
 	done
 	$(GO) test $(RACE) -count=1 -v -run '$(CONTRACT_TESTS)' ./clienttest
 
-## test-tools: vet, staticcheck and the tests of spec-update and of the Go API gate (modules of
-## their own, which make test and make lint skip).
+## test-tools: vet, staticcheck and the tests of spec-update, the Go API gate and the spec watch
+## (modules of their own, which make test and make lint skip). The spec watch's test runs make
+## spec-watch over a loopback copy of Clerk's published tree on copies of the repository.
 test-tools:
-	@set -e; for m in internal/tools/specupdate internal/tools/apidiff; do echo "== $$m"; \
+	@set -e; for m in internal/tools/specupdate internal/tools/apidiff internal/tools/specwatch; do echo "== $$m"; \
 		(cd $$m && $(GO) vet ./... && $(GO) tool -modfile=../lint/go.mod staticcheck ./... && $(GO) test -count=1 ./...); done
 
 ## spec-diff: what openapi.yaml changed since BASE (a git revision, default HEAD; e.g. BASE=v0.1.0), by oasdiff.

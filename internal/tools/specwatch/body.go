@@ -67,7 +67,10 @@ func writeGo(w io.Writer, r goReport) {
 		names = append(names, p)
 	}
 	sort.Strings(names)
-	for _, p := range names {
+	for i, p := range names {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
 		fmt.Fprintf(w, "#### `%s`\n\n", p)
 		changes := byPackage[p]
 		sort.SliceStable(changes, func(i, j int) bool { return !changes[i].Compatible && changes[j].Compatible })
@@ -83,7 +86,6 @@ func writeGo(w io.Writer, r goReport) {
 			}
 			fmt.Fprintf(w, "- %s: %s\n", what, code(strings.TrimPrefix(c.Line, p+": ")))
 		}
-		fmt.Fprintln(w)
 	}
 }
 

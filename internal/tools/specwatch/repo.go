@@ -28,11 +28,10 @@ func specVersion(repo string) (string, error) {
 		switch {
 		case line == "info:":
 			inInfo = true
-		case inInfo && !strings.HasPrefix(line, " "):
+		case inInfo && line != "" && !strings.HasPrefix(line, " "):
 			inInfo = false
-		case inInfo && strings.HasPrefix(strings.TrimSpace(line), "version:"):
-			v := strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "version:")), `"'`)
-			return v, nil
+		case inInfo && strings.HasPrefix(line, "  version:"): // info's own key, not a nested one
+			return strings.Trim(strings.TrimSpace(strings.TrimPrefix(line, "  version:")), `"'`), nil
 		}
 	}
 	return "", fmt.Errorf("openapi.yaml has no info.version")
