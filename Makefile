@@ -5,6 +5,7 @@ GO        ?= go
 STATICCHECK := $(GO) tool -modfile=internal/tools/lint/go.mod staticcheck
 OASDIFF     := $(GO) tool -modfile=internal/tools/specdiff/go.mod oasdiff
 BENCHSTAT   := $(GO) tool -modfile=internal/tools/benchstat/go.mod benchstat
+ACTIONLINT  := $(GO) tool -modfile=internal/tools/actionlint/go.mod actionlint
 # spec-update and the Go API gate are programs in tool modules of their own (they need YAML and
 # go/packages, which this module must not require); go -C runs each in its module.
 SPECUPDATE  := $(GO) -C internal/tools/specupdate run .
@@ -62,9 +63,12 @@ check-generated:
 		head -40 "$$tmp/diff"; echo "Run 'make generate' and commit gen/ with the spec."; exit 1; \
 	fi; echo "check-generated: gen/ is what openapi.yaml generates"
 
-## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module.
+## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module; the
+## pinned actionlint over every GitHub Actions workflow (.github/workflows/).
+WORKFLOWS = $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 lint:
 	$(check-test-modules)
+	$(if $(WORKFLOWS),$(ACTIONLINT) $(WORKFLOWS))
 	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
