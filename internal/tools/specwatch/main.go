@@ -209,15 +209,19 @@ func (w watch) run(ctx context.Context) ([]byte, map[string]string, error) {
 	if err := w.runLogged(ctx, w.specUpdate, "FROM="+path, "API_VERSION="+to); err != nil {
 		return nil, nil, fmt.Errorf("make spec-update refused Clerk's %s (%s): %w", to, u.URL, err)
 	}
+	// From here on the working tree holds the update; an error says so.
+	taken := func(err error) error {
+		return fmt.Errorf("openapi.yaml and gen/ now follow %s, but the watch could not finish (no pull request body): %w", to, err)
+	}
 	if err := setAPIVersion(w.repo, to); err != nil {
-		return nil, nil, err
+		return nil, nil, taken(err)
 	}
 	if u.ThisUpdate, err = w.wireChanges(ctx, before, "openapi.yaml"); err != nil {
-		return nil, nil, err
+		return nil, nil, taken(err)
 	}
 	v, err := w.judge(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, taken(err)
 	}
 	var body bytes.Buffer
 	writeBody(&body, u, v, libraryVersion(w.repo))
