@@ -36,8 +36,8 @@ RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] &&
 # lint fail saying so, rather than test fewer modules than there are.
 FIND        ?= find
 FIND_FAILED := (find-failed)
-TEST_MODULE_FILES := $(shell $(FIND) . -mindepth 2 \( -name '.?*' -o -name node_modules -o -name testdata -o -path ./internal/tools \) -prune -o -name go.mod -type f -print || echo '$(FIND_FAILED)')
-TEST_MODULES := $(sort $(patsubst ./%/go.mod,%,$(filter %/go.mod,$(TEST_MODULE_FILES))))
+TEST_MODULE_FILES := $(shell $(FIND) . \( -name '.?*' -o -name node_modules -o -name testdata -o -path ./internal/tools \) -prune -o -name go.mod -type f -print || echo '$(FIND_FAILED)')
+TEST_MODULES := $(sort $(patsubst ./%/go.mod,%,$(filter-out ./go.mod,$(filter %/go.mod,$(TEST_MODULE_FILES)))))
 # check-test-modules: the recipe line that stops make test and make lint when find failed.
 check-test-modules = @case ' $(TEST_MODULE_FILES) ' in *' $(FIND_FAILED) '*) echo "$@: cannot list the test modules (find failed); refusing to check fewer modules than there are"; exit 1;; esac
 
