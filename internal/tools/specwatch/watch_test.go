@@ -171,8 +171,13 @@ func makeIn(t *testing.T, dir, listing, base string, args ...string) (string, er
 	t.Helper()
 	cmd := exec.Command("make", append([]string{"--no-print-directory"}, args...)...)
 	cmd.Dir = dir
+	// Not what an outer make passes down, nor variables the targets read (make imports the
+	// environment: a VERSION set by some CI would otherwise pick the version).
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MAKEFLAGS=") && !strings.HasPrefix(kv, "MFLAGS=") && !strings.HasPrefix(kv, "MAKELEVEL=") && !strings.HasPrefix(kv, "GITHUB_TOKEN=") {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "GITHUB_TOKEN", "VERSION", "BODY", "OUTPUTS", "SPEC_WATCH_LISTING", "CLERK_SPECS_BASE":
+		default:
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
