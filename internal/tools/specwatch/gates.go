@@ -87,6 +87,8 @@ func (t tools) goChanges(ctx context.Context) (goReport, error) {
 	if err := json.Unmarshal(out, &r); err != nil {
 		return r, fmt.Errorf("apigate report: not the JSON expected: %w", err)
 	}
+	// Compiler messages name files by absolute path: the reader's is the repository's root.
+	r.BuildError = strings.ReplaceAll(r.BuildError, abs(".")+string(filepath.Separator), "")
 	return r, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,6 +23,14 @@ const repoRoot = "../../.."
 const (
 	additiveVersion = "2099-01-10" // today's, plus an optional response field, expires_at
 	breakingVersion = "2099-01-15" // that, plus expires_in_seconds' minimum raised from 1 to 60
+	noBuildVersion  = "2099-02-01" // today's, with expires_in_seconds required, not nullable: gen's field is no longer a pointer
+)
+
+// The edits newerSpec makes to today's spec.
+const (
+	addExpiresAt = iota
+	raiseMinimum
+	requireExpiry
 )
 
 // todaysSpec is Clerk's published file openapi.yaml is made from: the committed copy of Clerk's
@@ -82,16 +91,29 @@ func createOperation(t *testing.T, doc *yaml.Node) *yaml.Node {
 	return nil
 }
 
-// newerSpec is today's spec with an optional response field added and, when breaking, the
+// newerSpec is today's spec with edits: an optional response field added (expires_at); the
 // request's expires_in_seconds minimum raised (a request valid today is refused: oasdiff ERR,
-// while gen's Go API stays compatible).
-func newerSpec(t *testing.T, today []byte, breaking bool) []byte {
+// while gen's Go API stays compatible); expires_in_seconds required and not nullable (gen's
+// field is no longer a pointer, and api, which sets it, no longer builds).
+func newerSpec(t *testing.T, today []byte, edits ...int) []byte {
 	t.Helper()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(today, &doc); err != nil {
 		t.Fatal(err)
 	}
 	op := createOperation(t, &doc)
+	request := yget(t, &doc, yget(t, &doc, yget(t, &doc, yget(t, &doc, op, "requestBody"), "content"), "application/json"), "schema")
+	if slices.Contains(edits, requireExpiry) {
+		required := yget(t, &doc, request, "required")
+		required.Content = append(required.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "expires_in_seconds"})
+		yget(t, &doc, yget(t, &doc, yget(t, &doc, request, "properties"), "expires_in_seconds"), "nullable").Value = "false"
+	}
+	if slices.Contains(edits, raiseMinimum) {
+		yget(t, &doc, yget(t, &doc, yget(t, &doc, request, "properties"), "expires_in_seconds"), "minimum").Value = "60"
+	}
+	if !slices.Contains(edits, addExpiresAt) {
+		return marshal(t, &doc)
+	}
 	token := yget(t, &doc, yget(t, &doc, yget(t, &doc, yget(t, &doc, yget(t, &doc, op, "responses"), "200"), "content"), "application/json"), "schema")
 	var field yaml.Node
 	if err := yaml.Unmarshal([]byte("type: integer\nformat: int64\ndescription: Unix timestamp of expiry, in milliseconds.\n"), &field); err != nil {
@@ -99,11 +121,12 @@ func newerSpec(t *testing.T, today []byte, breaking bool) []byte {
 	}
 	props := yget(t, &doc, token, "properties")
 	props.Content = append(props.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "expires_at"}, field.Content[0])
-	if breaking {
-		request := yget(t, &doc, yget(t, &doc, yget(t, &doc, yget(t, &doc, op, "requestBody"), "content"), "application/json"), "schema")
-		yget(t, &doc, yget(t, &doc, yget(t, &doc, request, "properties"), "expires_in_seconds"), "minimum").Value = "60"
-	}
-	out, err := yaml.Marshal(&doc)
+	return marshal(t, &doc)
+}
+
+func marshal(t *testing.T, doc *yaml.Node) []byte {
+	t.Helper()
+	out, err := yaml.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,16 +273,17 @@ func TestSpecWatch(t *testing.T) {
 
 	files := map[string][]byte{
 		today + ".yml":           todays,
-		additiveVersion + ".yml": newerSpec(t, todays, false),
-		breakingVersion + ".yml": newerSpec(t, todays, true),
+		additiveVersion + ".yml": newerSpec(t, todays, addExpiresAt),
+		breakingVersion + ".yml": newerSpec(t, todays, addExpiresAt, raiseMinimum),
+		noBuildVersion + ".yml":  newerSpec(t, todays, requireExpiry),
 	}
 
-	t.Run("the newest: additive and breaking", func(t *testing.T) {
+	t.Run("additive and breaking", func(t *testing.T) {
 		repo := copyRepo(t)
 		listing, base := publish(t, files)
 		dir := t.TempDir()
 		body, outputs := filepath.Join(dir, "body.md"), filepath.Join(dir, "outputs")
-		out, err := makeIn(t, repo, listing, base, "spec-watch", "BODY="+body, "OUTPUTS="+outputs)
+		out, err := makeIn(t, repo, listing, base, "spec-watch", "VERSION="+breakingVersion, "BODY="+body, "OUTPUTS="+outputs)
 		if err != nil {
 			t.Fatalf("make spec-watch: %v\n%s", err, out)
 		}
@@ -317,6 +341,32 @@ func TestSpecWatch(t *testing.T) {
 		}
 		if o := readOutputs(t, outputs); o["next"] != additiveNext || o["breaking"] != "false" {
 			t.Errorf("outputs %v, want %s, not breaking", o, additiveNext)
+		}
+	})
+
+	// The newest published version is taken by default (the cases above ask for theirs).
+	t.Run("a version after which the module does not build", func(t *testing.T) {
+		repo := copyRepo(t)
+		listing, base := publish(t, files)
+		dir := t.TempDir()
+		body, outputs := filepath.Join(dir, "body.md"), filepath.Join(dir, "outputs")
+		out, err := makeIn(t, repo, listing, base, "spec-watch", "BODY="+body, "OUTPUTS="+outputs)
+		if err != nil {
+			t.Fatalf("make spec-watch: %v\n%s", err, out)
+		}
+		b, err := os.ReadFile(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = string(b)
+		mustContain(t, "the body", out, "→ "+noBuildVersion, "**"+breakingNext+"** (breaking since",
+			"**The module does not build**", "Go (API gate): the module does not build",
+			"expires_in_seconds", "github.com/clerkgen/signintokens/api")
+		if strings.Contains(out, repo) {
+			t.Errorf("the body names the local directory %s", repo)
+		}
+		if o := readOutputs(t, outputs); o["next"] != breakingNext || o["breaking"] != "true" {
+			t.Errorf("outputs %v, want %s, breaking", o, breakingNext)
 		}
 	})
 
