@@ -11,7 +11,8 @@ import (
 	"testing"
 )
 
-// copyLib copies testdata/lib (a tiny module with api, gen and clienttest packages) to a
+// copyLib copies testdata/lib (a tiny module with api, gen and clienttest packages, and an
+// internal package, a command with a package of its own and a test-only directory, none public) to a
 // temporary directory, with its go.mod (kept as go.mod.txt so it is no module in this repo).
 func copyLib(t *testing.T) string {
 	t.Helper()
