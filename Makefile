@@ -5,10 +5,13 @@ GO        ?= go
 STATICCHECK := $(GO) tool -modfile=internal/tools/lint/go.mod staticcheck
 OASDIFF     := $(GO) tool -modfile=internal/tools/specdiff/go.mod oasdiff
 BENCHSTAT   := $(GO) tool -modfile=internal/tools/benchstat/go.mod benchstat
+ACTIONLINT  := $(GO) tool -modfile=internal/tools/actionlint/go.mod actionlint
 # spec-update and the Go API gate are programs in tool modules of their own (they need YAML and
 # go/packages, which this module must not require); go -C runs each in its module.
 SPECUPDATE  := $(GO) -C internal/tools/specupdate run .
 APIGATE     := $(GO) -C internal/tools/apidiff run .
+# The spec watch and release-check judge the next version from both gates' tools above.
+SPECWATCH   := $(GO) -C internal/tools/specwatch run .
 BASE      ?= HEAD
 
 # The last release's contract, which `make contract` compares against (see CONTRIBUTING.md):
@@ -22,16 +25,25 @@ GO_ACCEPTED     := spec/accepted-go-changes.txt
 # decoupled from a naming scheme): a new contract test must match it (its name contains one of these).
 CONTRACT_TESTS  := Contract|Violation|Drift|BadRequests|Conforming|LiveAPI
 
-.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate contract-tests spec-diff spec-update record-release interop
+.PHONY: test test-tools generate check-generated lint bench fuzz contract spec-valid spec-gate api-gate api-baseline contract-tests spec-diff spec-update spec-watch release-check record-release interop
 
 # The race detector needs cgo and a C compiler; without one the tests still run, without -race.
 RACE := $(shell CC="$$($(GO) env CC)"; if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$${CC%% *}" >/dev/null 2>&1; then echo -race; fi)
 # Modules of their own that hold tests (HTTP/2 tests, interop, benchmarks): every go.mod below the
-# root except the pinned tools. Found, not listed, so a new one is tested without editing this file.
-TEST_MODULES := $(shell git ls-files '*/go.mod' 2>/dev/null | grep -v '^internal/tools/' | xargs -r -n1 dirname)
+# root except the pinned tools (internal/tools/), testdata, node_modules and hidden directories.
+# Found, not listed, so a new one is tested without editing this file; found with find, not git,
+# so a copy without .git (a ZIP download) tests them all. When find fails, make test and make
+# lint fail saying so, rather than test fewer modules than there are.
+FIND        ?= find
+FIND_FAILED := (find-failed)
+TEST_MODULE_FILES := $(shell $(FIND) . \( -name '.?*' -o -name node_modules -o -name testdata -o -path ./internal/tools \) -prune -o -name go.mod -type f -print || echo '$(FIND_FAILED)')
+TEST_MODULES := $(sort $(patsubst ./%/go.mod,%,$(filter-out ./go.mod,$(filter %/go.mod,$(TEST_MODULE_FILES)))))
+# check-test-modules: the recipe line that stops make test and make lint when find failed.
+check-test-modules = @case ' $(TEST_MODULE_FILES) ' in *' $(FIND_FAILED) '*) echo "$@: cannot list the test modules (find failed); refusing to check fewer modules than there are"; exit 1;; esac
 
 ## test: every test in every module, race detector on (off, with a note, when there is no C compiler).
 test:
+	$(check-test-modules)
 	@if [ -z "$(RACE)" ]; then echo "note: no C compiler (or CGO_ENABLED=0): running the tests without -race"; fi
 	$(GO) test $(RACE) -count=1 ./...
 	@set -e; for m in $(TEST_MODULES); do echo "== $$m"; (cd $$m && $(GO) test $(RACE) -count=1 ./...); done
@@ -51,9 +63,13 @@ check-generated:
 		head -40 "$$tmp/diff"; echo "Run 'make generate' and commit gen/ with the spec."; exit 1; \
 	fi; echo "check-generated: gen/ is what openapi.yaml generates"
 
-## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module.
+## lint: gofmt, go vet and the pinned staticcheck, in this module and in every test module; the
+## pinned actionlint over every GitHub Actions workflow (.github/workflows/).
+WORKFLOWS = $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 lint:
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	$(check-test-modules)
+	$(if $(WORKFLOWS),$(ACTIONLINT) $(WORKFLOWS))
+	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
@@ -125,9 +141,20 @@ spec-gate:
 		echo "Undo the change, or acknowledge each error line in $(SPEC_ACCEPTED) as '<the line> -- <why>' (and bump the version as semver says)."; \
 		exit 1; fi; echo "spec-gate: ok (no unacknowledged breaking change)"
 
-## api-gate: apidiff between the last release's Go API (api, gen, clienttest) and the code.
+## api-gate: apidiff between the last release's Go API and the code, for every public package of
+## the module (found, not listed: not a command, not under internal/ or cmd/). A public package
+## with no recorded API fails, saying how to record it (api-baseline) or acknowledge it.
 api-gate:
 	@$(APIGATE) check -repo "$(CURDIR)" -baseline "$(CURDIR)/$(RELEASED)/go" -accept "$(CURDIR)/$(GO_ACCEPTED)"
+
+## api-baseline: PKG=<package> AT=<release tag or commit>: record one public package's Go API as it
+## was at that release, into $(RELEASED)/go/ (for a package that shipped without a recorded API).
+## Reads the release from git (git archive), so it needs the repository's history.
+api-baseline:
+	@test -n "$(PKG)" && test -n "$(AT)" || { echo "usage: make api-baseline PKG=<package, as api-gate names it> AT=<release tag or commit>"; exit 2; }
+	@git rev-parse -q --verify "$(AT)^{commit}" >/dev/null || { echo "api-baseline: no revision '$(AT)' here (a release tag, or the commit that recorded the release: git log -- $(RELEASED)/VERSION)"; exit 1; }
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; git archive "$(AT)" | tar -x -C "$$tmp" && \
+	$(APIGATE) record -repo "$$tmp" -baseline "$(CURDIR)/$(RELEASED)/go" -packages "$(PKG)"
 
 ## contract-tests: the fake's answers and ContractTransport against openapi.yaml. With
 ## CLERK_DEV_SECRET_KEY (an sk_test_ key) and CLERK_DEV_USER_ID set, also the live Clerk
@@ -140,10 +167,11 @@ contract-tests:
 	done
 	$(GO) test $(RACE) -count=1 -v -run '$(CONTRACT_TESTS)' ./clienttest
 
-## test-tools: vet, staticcheck and the tests of spec-update and of the Go API gate (modules of
-## their own, which make test and make lint skip).
+## test-tools: vet, staticcheck and the tests of spec-update, the Go API gate and the spec watch
+## (modules of their own, which make test and make lint skip). The spec watch's test runs make
+## spec-watch over a loopback copy of Clerk's published tree on copies of the repository.
 test-tools:
-	@set -e; for m in internal/tools/specupdate internal/tools/apidiff; do echo "== $$m"; \
+	@set -e; for m in internal/tools/specupdate internal/tools/apidiff internal/tools/specwatch; do echo "== $$m"; \
 		(cd $$m && $(GO) vet ./... && $(GO) tool -modfile=../lint/go.mod staticcheck ./... && $(GO) test -count=1 ./...); done
 
 ## spec-diff: what openapi.yaml changed since BASE (a git revision, default HEAD; e.g. BASE=v0.1.0), by oasdiff.
@@ -167,6 +195,23 @@ spec-update:
 	@test -n "$(FROM)" || { echo "usage: make spec-update FROM=<path | http(s) URL | version, e.g. 2026-05-12> [API_VERSION=YYYY-MM-DD]"; exit 2; }
 	$(SPECUPDATE) -from "$(FROM)" -dir "$(CURDIR)" -overlay "$(CURDIR)/spec/overlay.yaml" -out "$(CURDIR)/openapi.yaml" -record "$(CURDIR)/spec/clerk" $(if $(API_VERSION),-api-version "$(API_VERSION)")
 	$(GO) generate ./...
+
+## spec-watch: take Clerk's newest published API version (or VERSION=YYYY-MM-DD) when openapi.yaml
+## does not follow it yet: spec-update from Clerk's file, APIVersion set, both gates run against
+## the last release; prints a pull-request body (also into BODY=file): the version change, the
+## wire and Go API changes, the next version under semver. Versions are listed from
+## SPEC_WATCH_LISTING (default: GitHub's contents API of clerk/openapi-specs bapi/), files read
+## from $$CLERK_SPECS_BASE/bapi/<version>.yml. OUTPUTS=file appends key=value results (GitHub
+## Actions' $$GITHUB_OUTPUT). Run weekly by .github/workflows/spec-watch.yml. Nothing to take: no change.
+SPECWATCH_GATES = -repo "$(CURDIR)" -oasdiff "$(OASDIFF)" -apigate "$(APIGATE)" -released "$(RELEASED)" -go-accepted "$(GO_ACCEPTED)"
+spec-watch:
+	@$(SPECWATCH) watch $(SPECWATCH_GATES) -spec-update "$(MAKE) --no-print-directory -C $(CURDIR) spec-update" \
+		$(if $(VERSION),-version "$(VERSION)") $(if $(BODY),-body "$(abspath $(BODY))") $(if $(OUTPUTS),-outputs "$(abspath $(OUTPUTS))")
+
+## release-check: the next version to release, from both gates' changes since the last release
+## (the same judgement as spec-watch's), with the rule and the changes behind it.
+release-check:
+	@$(SPECWATCH) release-check $(SPECWATCH_GATES)
 
 ## record-release: VERSION=vX.Y.Z: record the current spec and Go API as the released contract the
 ## gates compare against, and clear the acknowledgements (they were for this release). Only a

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// copyLib copies testdata/lib (a tiny module with api, gen and clienttest packages) to a
+// copyLib copies testdata/lib (a tiny module with api, gen and clienttest packages, and an
+// internal package, a command with a package of its own and a test-only directory, none public) to a
 // temporary directory, with its go.mod (kept as go.mod.txt so it is no module in this repo).
 func copyLib(t *testing.T) string {
 	t.Helper()
@@ -157,5 +160,146 @@ func TestGateTreatsAMethodAddedToGeneratedClientInterfacesAsCompatible(t *testin
 	edit(t, filepath.Join(lib, "gen/gen.go"), "\tCreate() error\n", "")
 	if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 1 || !strings.Contains(out, "gen: ClientInterface.Create: removed") {
 		t.Fatalf("removed method: exit %d, want 1 naming it:\n%s", code, out)
+	}
+}
+
+// The public packages are found, not listed: internal/, cmd/ and a directory of tests only are
+// not gated; every other package is.
+func TestGateFindsThePublicPackages(t *testing.T) {
+	_, baseline, _ := recorded(t)
+	got, err := recordedNames(baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"api", "clienttest", "gen"}; !slices.Equal(got, want) {
+		t.Fatalf("recorded %v, want %v", got, want)
+	}
+}
+
+// A public package added to the module with no recorded API fails the gate, saying how to record
+// its released API or acknowledge it as new; either way the gate then passes. Until then, a
+// change to it would pass unseen.
+func TestGateFailsOnAPublicPackageWithoutARecordedAPI(t *testing.T) {
+	for _, path := range []string{"bulk", "nested/deeper"} {
+		t.Run(path, func(t *testing.T) {
+			lib, baseline, accept := recorded(t)
+			dir := filepath.Join(lib, filepath.FromSlash(path))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			src := "// Package x is new.\npackage x\n\n// Mint mints.\nfunc Mint(n int) error { return nil }\n"
+			if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept)
+			for _, want := range []string{"FAIL: package " + path + " is public but has no recorded API", "make api-baseline PKG=" + path, path + ": package added -- <why>"} {
+				if code != 1 || !strings.Contains(out, want) {
+					t.Fatalf("exit %d, want 1 saying %q:\n%s", code, want, out)
+				}
+			}
+
+			if err := os.WriteFile(accept, []byte(path+": package added -- new in the next release\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 0 || !strings.Contains(out, "new in the next release") {
+				t.Fatalf("acknowledged: exit %d, want 0 quoting the reason:\n%s", code, out)
+			}
+			if err := os.WriteFile(accept, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+
+			// Recorded alone (as make api-baseline does from a release), it is gated: a breaking
+			// change to it fails.
+			if code, out := runGate(t, "record", "-repo", lib, "-baseline", baseline, "-packages", path); code != 0 {
+				t.Fatalf("record -packages %s: exit %d\n%s", path, code, out)
+			}
+			if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 0 {
+				t.Fatalf("recorded: exit %d, want 0\n%s", code, out)
+			}
+			edit(t, filepath.Join(dir, "x.go"), "Mint(n int)", "Mint(n int64)")
+			if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 1 || !strings.Contains(out, path+": Mint: changed from func(int) error to func(int64) error") {
+				t.Fatalf("breaking change to %s.Mint: exit %d, want 1 naming it\n%s", path, code, out)
+			}
+		})
+	}
+}
+
+func TestRecordRefusesAPackageThatIsNotPublic(t *testing.T) {
+	lib, baseline, _ := recorded(t)
+	for _, name := range []string{"internal/helper", "cmd/tool", "nosuch"} {
+		if code, out := runGate(t, "record", "-repo", lib, "-baseline", baseline, "-packages", name); code != 1 || !strings.Contains(out, "no public package") {
+			t.Errorf("record -packages %s: exit %d, want 1 saying it is no public package\n%s", name, code, out)
+		}
+	}
+}
+
+// A removed public package is an incompatible change.
+func TestGateRefusesARemovedPackage(t *testing.T) {
+	lib, baseline, accept := recorded(t)
+	if err := os.RemoveAll(filepath.Join(lib, "gen")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 1 || !strings.Contains(out, "gen: package removed") {
+		t.Fatalf("exit %d, want 1 naming the removed package\n%s", code, out)
+	}
+}
+
+// api.Version changes with every release: compatible by policy, as is any other addition; any
+// other constant's value change stays incompatible.
+func TestGateTreatsTheVersionStringAsCompatible(t *testing.T) {
+	lib, baseline, accept := recorded(t)
+	edit(t, filepath.Join(lib, "api/api.go"), "// NewClient returns", "// Version is the library's version.\nconst Version = \"0.1.0\"\n\n// Other is not a version.\nconst Other = \"a\"\n\n// NewClient returns")
+	if code, out := runGate(t, "record", "-repo", lib, "-baseline", baseline); code != 0 {
+		t.Fatal(out)
+	}
+	edit(t, filepath.Join(lib, "api/api.go"), `Version = "0.1.0"`, `Version = "0.2.0"`)
+	if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 0 || !strings.Contains(out, "compatible by policy: a version string") {
+		t.Fatalf("Version changed: exit %d, want 0 by policy\n%s", code, out)
+	}
+	edit(t, filepath.Join(lib, "api/api.go"), `Other = "a"`, `Other = "b"`)
+	if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 1 || !strings.Contains(out, "api: Other: value changed") {
+		t.Fatalf("Other changed: exit %d, want 1\n%s", code, out)
+	}
+}
+
+func TestReportIsTheComparisonAsJSON(t *testing.T) {
+	lib, baseline, accept := recorded(t)
+	edit(t, filepath.Join(lib, "api/api.go"), "func NewClient(", "func NewClientWith(")
+	edit(t, filepath.Join(lib, "gen/gen.go"), "\tURL *string\n", "\tURL *string\n\tExpiresAt int64\n")
+	code, out := runGate(t, "report", "-repo", lib, "-baseline", baseline, "-accept", accept)
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, out)
+	}
+	var r Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := []change{
+		{Package: "api", Line: "api: NewClient: removed"},
+		{Package: "api", Line: "api: NewClientWith: added", Compatible: true},
+		{Package: "gen", Line: "gen: SignInToken.ExpiresAt: added", Compatible: true},
+	}
+	if !slices.Equal(r.Changes, want) || r.BuildError != "" {
+		t.Fatalf("report %+v, want changes %+v", r, want)
+	}
+
+	edit(t, filepath.Join(lib, "clienttest/clienttest.go"), "*api.Client", "*api.Nope")
+	code, out = runGate(t, "report", "-repo", lib, "-baseline", baseline, "-accept", accept)
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !strings.Contains(r.BuildError, "Nope") {
+		t.Fatalf("a build failure: exit %d, want 0 with build_error naming it\n%s", code, out)
+	}
+}
+
+// Recording a release's whole API drops a package it no longer has.
+func TestRecordDropsARemovedPackage(t *testing.T) {
+	lib, baseline, accept := recorded(t)
+	if err := os.RemoveAll(filepath.Join(lib, "gen")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runGate(t, "record", "-repo", lib, "-baseline", baseline); code != 0 {
+		t.Fatal(out)
+	}
+	if code, out := runGate(t, "check", "-repo", lib, "-baseline", baseline, "-accept", accept); code != 0 {
+		t.Fatalf("exit %d after recording without gen\n%s", code, out)
 	}
 }
