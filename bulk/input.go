@@ -61,9 +61,35 @@ func ReadInputs(r io.Reader) ([]Input, error) {
 	}
 }
 
-// errLineTooLong is what a line longer than maxLine gets: no valid line is over a few hundred
-// bytes, and encoding/csv would read one of any length whole into memory.
+// maxLine bounds one line of input, and one CSV record however many lines it spans: no valid
+// one is over a few hundred bytes, and encoding/csv would read one of any length whole into
+// memory.
+const maxLine = 1 << 20
+
+// errLineTooLong is what a line or record longer than maxLine gets.
 var errLineTooLong = fmt.Errorf("longer than %d bytes: not a list of users", maxLine)
+
+// recordLimit is what encoding/csv reads through: it fails with errLineTooLong once the
+// bytes read since the end of the last record (done says where that is) run past maxLine and
+// the reader's buffer. A quoted field may span any number of short lines, which lineLimit
+// alone lets through.
+type recordLimit struct {
+	r    io.Reader
+	read int64 // bytes handed to the CSV reader so far
+	done func() int64
+}
+
+// csvBuffer is encoding/csv's read-ahead (its bufio.Reader's default size).
+const csvBuffer = 4096
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.read-l.done() > maxLine+csvBuffer {
+		return 0, errLineTooLong
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
 
 // lineLimit reads r, failing with errLineTooLong once a line runs past maxLine bytes.
 type lineLimit struct {
@@ -93,7 +119,9 @@ func invalid(format string, args ...any) error {
 }
 
 func readCSV(r io.Reader, skipped int) ([]Input, error) {
-	cr := csv.NewReader(r)
+	limit := &recordLimit{r: r}
+	cr := csv.NewReader(limit)
+	limit.done = cr.InputOffset
 	cr.FieldsPerRecord = -1 // checked below, with a clearer message
 	cr.ReuseRecord = true
 	header, err := cr.Read()
