@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +71,8 @@ const maxLine = 1 << 20
 var errLineTooLong = fmt.Errorf("longer than %d bytes: not a list of users", maxLine)
 
 // recordLimit is what encoding/csv reads through: it fails with errLineTooLong once the
-// bytes read since the end of the last record (done says where that is) run past maxLine and
+// bytes read past the end of the last whole record (done says where that is: InputOffset
+// after each Read, as InputOffset moves line by line within a record) run past maxLine and
 // the reader's buffer. A quoted field may span any number of short lines, which lineLimit
 // alone lets through.
 type recordLimit struct {
@@ -119,15 +121,17 @@ func invalid(format string, args ...any) error {
 }
 
 func readCSV(r io.Reader, skipped int) ([]Input, error) {
-	limit := &recordLimit{r: r}
+	var recordEnd int64 // where the last record read ended
+	limit := &recordLimit{r: r, done: func() int64 { return recordEnd }}
 	cr := csv.NewReader(limit)
-	limit.done = cr.InputOffset
 	cr.FieldsPerRecord = -1 // checked below, with a clearer message
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, invalid("CSV header: %v", csvReason(err, skipped))
 	}
+	header = slices.Clone(header) // ReuseRecord: the next Read overwrites it
+	recordEnd = cr.InputOffset()
 	col := map[string]int{"user_id": -1, "org_id": -1, "expires_in_seconds": -1}
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(name))
@@ -150,6 +154,7 @@ func readCSV(r io.Reader, skipped int) ([]Input, error) {
 		if err != nil {
 			return nil, invalid("CSV: %v", csvReason(err, skipped))
 		}
+		recordEnd = cr.InputOffset()
 		line, _ := cr.FieldPos(0)
 		line += skipped
 		if len(rec) != len(header) {
