@@ -55,7 +55,7 @@ func TestBulkExport(t *testing.T) {
 	}
 	want, _ := os.ReadFile(out)
 	os.Remove(out) // sent, and deleted as the summary says
-	for range 2 { // then again over its own export
+	for range 2 {  // then again over its own export
 		if code, stdout, stderr := signintoken(t, nil, "bulk", "export", "--state", out+".state", "--out", out); code != exitOK || !strings.Contains(stdout, "exported 2 tokens") {
 			t.Fatalf("export: exit %d\n%s\n%s", code, stdout, stderr)
 		}
