@@ -78,10 +78,11 @@ const (
 )
 
 // readySlots bounds the users whose intent is recorded but whose request is not sent yet. It
-// is what keeps the limiter fed while intents wait for their fsync (8 slots carry 200
-// requests/s with fsyncs of up to 40 ms), and what a SIGKILL can leave unknown beyond the
-// requests actually in flight.
-const readySlots = 8
+// is what keeps the limiter fed while intents wait for their commit (16 slots carry 200
+// requests/s with commits of up to 80 ms; a bbolt commit is two fsyncs, and on a loaded
+// 2-core machine 8 slots fell to 92% of a 200/s limit), and what a SIGKILL can leave unknown
+// beyond the requests actually in flight (never more than the workers, in all).
+const readySlots = 16
 
 // pacer decides when a worker may send: no request during a pause that a 429 started, and
 // each at the limiter's pace. It is shared by every worker of a run.
