@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -116,7 +117,8 @@ func (s *State) Export(path string) (int, error) {
 		}
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	tmp, err := os.CreateTemp(dirOf(path), "."+filepath.Base(path)+".tmp-*") // mode 0600
+	removeStaleTemps(path)
+	tmp, err := os.CreateTemp(dirOf(path), tempPrefix(path)+"*") // mode 0600
 	if err != nil {
 		return 0, err
 	}
@@ -143,6 +145,24 @@ func (s *State) Export(path string) (int, error) {
 		return 0, fmt.Errorf("export to %s: %w", path, err)
 	}
 	return len(lines), syncDir(path)
+}
+
+// tempPrefix names Export's temporary files for path: hidden, beside it.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeStaleTemps removes the temporary files an export killed before its rename left
+// beside path: they hold credentials. Only private files of this user are removed.
+func removeStaleTemps(path string) {
+	entries, _ := os.ReadDir(dirOf(path))
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), tempPrefix(path)) {
+			continue
+		}
+		name := filepath.Join(dirOf(path), e.Name())
+		if info, err := os.Lstat(name); err == nil && checkPrivate(name, info) == nil {
+			os.Remove(name)
+		}
+	}
 }
 
 // maxLinkLine bounds one line of a links file read back: an export's lines are under 40 KiB

@@ -119,3 +119,25 @@ func snapshot(path string) []byte {
 	b, _ := os.ReadFile(path)
 	return append([]byte{}, b...)
 }
+
+// TestExportRemovesWhatAKilledExportLeft: an export killed between its temporary file and
+// the rename leaves credentials beside the links file; the next export removes them.
+func TestExportRemovesWhatAKilledExportLeft(t *testing.T) {
+	fake := newFake(t)
+	f := mintRun(t, fake, 2)
+	stale := filepath.Join(filepath.Dir(f.Output), "."+filepath.Base(f.Output)+".tmp-123")
+	if err := os.WriteFile(stale, []byte("credentials"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := bulk.OpenExistingState(f.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, err := st.Export(f.Output); err != nil || n != 2 {
+		t.Fatalf("export: %d, %v", n, err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the stale temporary file is still there: %v", err)
+	}
+}

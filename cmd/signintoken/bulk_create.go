@@ -68,12 +68,17 @@ func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stder
 		return bulkExit(stderr, nil, err)
 	}
 
+	_, statErr := os.Lstat(*statePath)
 	st, err := bulk.OpenState(*statePath, inst)
 	if err != nil {
 		return failBulk(stderr, err)
 	}
 	defer st.Close()
 	if err := st.CheckExport(*out); err != nil { // before anything is sent
+		if os.IsNotExist(statErr) { // made just now, and holds nothing: leave no trace
+			st.Close()
+			os.Remove(*statePath)
+		}
 		return failBulk(stderr, err)
 	}
 	progress := newProgressPrinter(stderr, "minting")

@@ -86,6 +86,9 @@ func TestBulkNeverTouchesAFileItDidNotWrite(t *testing.T) {
 				if got, _ := os.ReadFile(target); string(got) != content {
 					t.Errorf("%s was changed to %q", which, got)
 				}
+				if entries, _ := os.ReadDir(dir); len(entries) != map[string]int{"out": 1, "state": 2}[which] {
+					t.Errorf("the refused run left files behind: %v", entries)
+				}
 				if n := len(fake.Tokens()); n != 0 {
 					t.Errorf("%d tokens minted", n)
 				}
