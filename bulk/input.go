@@ -215,7 +215,7 @@ func readJSONLines(r io.Reader, skipped int) ([]Input, error) {
 			return nil, invalid("line %d is not a JSON object", line)
 		}
 		if l.Token != nil || l.URL != nil {
-			return nil, invalid("line %d has a token or url: this is the output of bulk create, not a list of users (to undo a run, use bulk revoke)", line)
+			return nil, invalid("line %d has a token or url: this is the links file of bulk create, not a list of users (to undo a run, use bulk revoke)", line)
 		}
 		var userID, orgID, expires string
 		if l.UserID != nil {

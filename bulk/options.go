@@ -66,7 +66,7 @@ func WithRetryUnknown() Option {
 }
 
 // WithExpiry sets the lifetime of tokens whose Input.ExpiresIn is 0: whole seconds, at least
-// one. Default: api.DefaultExpiry. Mint always sends the expiry, so that the output's
+// one. Default: api.DefaultExpiry. Mint always sends the expiry, so that the links file's
 // expires_at is exact.
 func WithExpiry(d time.Duration) Option {
 	return func(c *config) { c.expiry = d }
