@@ -3,7 +3,7 @@
 //
 //	c, _ := api.NewClient(key, api.WithRetryPolicy(bulk.ClientRetryPolicy()))
 //	users, err := bulk.ReadInputs(file) // CSV with a user_id column, or JSON lines
-//	st, err := bulk.OpenState("links.jsonl.state", bulk.Instance{SecretKey: key})
+//	st, err := bulk.OpenState("links.jsonl.state", bulk.Instance{SecretKey: api.NewSecret(key)})
 //	defer st.Close()
 //	report, err := bulk.Mint(ctx, c, users, st, bulk.WithLimiter(bulk.LimiterFor(key)))
 //	n, err := st.Export("links.jsonl") // the links, with their credentials

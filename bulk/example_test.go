@@ -35,7 +35,7 @@ func ExampleMint() {
 	dir, _ := os.MkdirTemp("", "bulk-example")
 	defer os.RemoveAll(dir)
 	statePath, links := filepath.Join(dir, "run.state"), filepath.Join(dir, "links.jsonl")
-	instance := bulk.Instance{BaseURL: srv.URL + "/v1", SecretKey: fake.SecretKey()}
+	instance := bulk.Instance{BaseURL: srv.URL + "/v1", SecretKey: api.NewSecret(fake.SecretKey())}
 	limit := bulk.WithLimiter(bulk.NewLimiter(100, time.Second)) // or bulk.LimiterFor(key)
 
 	for range 2 { // the second run is a resume: it mints nothing twice

@@ -131,7 +131,7 @@ func files(t testing.TB, fake *fakeClerk) runFiles {
 func filesFor(t testing.TB, baseURL, key string) runFiles {
 	dir := t.TempDir()
 	return runFiles{State: filepath.Join(dir, "run.state"), Output: filepath.Join(dir, "links.jsonl"),
-		inst: bulk.Instance{BaseURL: baseURL, SecretKey: key}}
+		inst: bulk.Instance{BaseURL: baseURL, SecretKey: api.NewSecret(key)}}
 }
 
 // mint runs Mint on the run's state, as the CLI does: open, mint, export, close.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/clerkgen/signintokens/api"
 )
 
 // Instance is the Clerk instance a run talks to. A state file records it when the run starts,
@@ -17,10 +19,10 @@ type Instance struct {
 	// BaseURL is the API's base URL, as given to api.WithBaseURL (an origin or a URL ending
 	// in /v1; the two name the same instance). Empty: api.DefaultBaseURL.
 	BaseURL string
-	// SecretKey is the key the run uses. The state keeps a keyed hash of it (HMAC-SHA256 under
-	// a random salt of the state's own), never the key: enough to tell two keys apart, useless
-	// for finding one.
-	SecretKey string
+	// SecretKey is the key the run uses (api.NewSecret(key): no fmt verb, log or JSON shows it).
+	// The state keeps a keyed hash of it (HMAC-SHA256 under a random salt of the state's own),
+	// never the key: enough to tell two keys apart, useless for finding one.
+	SecretKey api.Secret
 	// Fake says the run uses the built-in fake Clerk API, whose tokens are not real: a state
 	// started on it is never resumed with a real key, nor the other way round.
 	Fake bool
@@ -62,10 +64,10 @@ func newInstanceRecord(inst Instance, salt []byte) (instanceRecord, error) {
 	if inst.Fake {
 		return instanceRecord{BaseURL: fakeBaseURL, Salt: salt, Fake: true}, nil
 	}
-	if inst.SecretKey == "" {
+	if inst.SecretKey.Reveal() == "" {
 		return instanceRecord{}, invalid("Instance.SecretKey is empty (and Instance.Fake is false)")
 	}
-	return instanceRecord{BaseURL: canonicalBaseURL(inst.BaseURL), Fingerprint: fingerprint(salt, inst.SecretKey), Salt: salt}, nil
+	return instanceRecord{BaseURL: canonicalBaseURL(inst.BaseURL), Fingerprint: fingerprint(salt, inst.SecretKey.Reveal()), Salt: salt}, nil
 }
 
 // check refuses inst unless it is the instance the state was started on.

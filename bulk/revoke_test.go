@@ -2,8 +2,11 @@ package bulk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,7 +126,7 @@ func TestAnotherInstanceIsRefused(t *testing.T) {
 	f := mintRun(t, fake, 3)
 	other := newFake(t)
 	for name, inst := range map[string]bulk.Instance{
-		"another key":      {BaseURL: f.inst.BaseURL, SecretKey: other.SecretKey()},
+		"another key":      {BaseURL: f.inst.BaseURL, SecretKey: api.NewSecret(other.SecretKey())},
 		"another base URL": {BaseURL: other.srv.URL, SecretKey: f.inst.SecretKey},
 		"the fake":         {Fake: true},
 	} {
@@ -162,7 +165,7 @@ func TestRevokeCountsNotFoundApart(t *testing.T) {
 	fake := newFake(t)
 	f := mintRun(t, fake, 10)
 	other := newFake(t)
-	g := fromLinks(t, f.Output, bulk.Instance{BaseURL: other.srv.URL + "/v1", SecretKey: other.SecretKey()})
+	g := fromLinks(t, f.Output, bulk.Instance{BaseURL: other.srv.URL + "/v1", SecretKey: api.NewSecret(other.SecretKey())})
 	rep, err := g.revoke(context.Background(), other.client(t), fast())
 	if err != nil || rep.NotFound != 10 || rep.Done != 0 || rep.NotPending != 0 {
 		t.Fatalf("with the other instance's key: %v %+v", err, rep)
@@ -240,5 +243,29 @@ func TestRevokeRateLimited(t *testing.T) {
 	}
 	if rep.RateLimited != 1 || len(fake.TooMany()) != 1 || rep.Done != 10 || rep.Failed != 0 || pending(fake) != 0 {
 		t.Fatalf("report %+v; %d answered 429, %d still pending", rep.Progress, len(fake.TooMany()), pending(fake))
+	}
+}
+
+// TestInstanceNeverShowsTheKey: an Instance holds the key; no fmt verb, at any depth, and no
+// JSON shows it, and neither does the state file.
+func TestInstanceNeverShowsTheKey(t *testing.T) {
+	const key = "sk_live_0123456789abcdefSECRET"
+	inst := bulk.Instance{BaseURL: "https://api.clerk.com", SecretKey: api.NewSecret(key)}
+	nested := struct{ in struct{ i bulk.Instance } }{}
+	nested.in.i = inst
+	js, _ := json.Marshal(inst)
+	for _, shown := range []string{fmt.Sprintf("%v %+v %#v", inst, inst, inst), fmt.Sprintf("%+v %#v", nested, nested), string(js)} {
+		if strings.Contains(shown, "SECRET") {
+			t.Fatalf("the key shows: %s", shown)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "run.state")
+	st, err := bulk.OpenState(path, inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "SECRET") {
+		t.Fatal("the state file holds the key")
 	}
 }

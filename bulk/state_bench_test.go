@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/clerkgen/signintokens/api"
 )
 
 // BenchmarkStatePerToken is what the state file costs one token: its intent and its outcome
@@ -20,7 +22,7 @@ import (
 // Run it with: go test -run '^$' -bench StatePerToken ./bulk
 func BenchmarkStatePerToken(b *testing.B) {
 	const workers = 16
-	st, err := OpenState(filepath.Join(b.TempDir(), "run.state"), Instance{BaseURL: "https://api.clerk.com", SecretKey: "sk_live_x"})
+	st, err := OpenState(filepath.Join(b.TempDir(), "run.state"), Instance{BaseURL: "https://api.clerk.com", SecretKey: api.NewSecret("sk_live_x")})
 	if err != nil {
 		b.Fatal(err)
 	}

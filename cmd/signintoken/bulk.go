@@ -83,7 +83,7 @@ func connectBulk(baseURL string, fake bool, getenv env, stderr io.Writer) (*api.
 	if baseURL == "" {
 		baseURL = api.DefaultBaseURL
 	}
-	return c, bulk.Instance{BaseURL: baseURL, SecretKey: key}, stop, err
+	return c, bulk.Instance{BaseURL: baseURL, SecretKey: api.NewSecret(key)}, stop, err
 }
 
 // failBulk prints err and returns its exit status: 2 for the operator's mistakes (a flag, a
