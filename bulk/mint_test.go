@@ -1,6 +1,7 @@
 package bulk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -429,4 +430,30 @@ func mintOneAgainst(t *testing.T, body string) runFiles {
 		t.Fatalf("the output holds a token that must not be handed out, for %s", out[0].UserID)
 	}
 	return f
+}
+
+// TestIntentIsOnDiskBeforeTheRequest: when Clerk receives a user's request, the state file
+// already holds that user's intent, committed: a kill at that moment leaves the user unknown,
+// never forgotten (and minted again by the resume).
+func TestIntentIsOnDiskBeforeTheRequest(t *testing.T) {
+	fake := newFake(t)
+	f := files(t, fake)
+	var seen []string
+	fake.intercept = func(n int, r *http.Request) int {
+		b, err := os.ReadFile(f.State) // what a process started now would find
+		if err != nil {
+			t.Error(err)
+		}
+		user := fmt.Sprintf("user_%04d", n-1)
+		if !bytes.Contains(b, []byte(user)) || !bytes.Contains(b, []byte(`"state":"intent"`)) {
+			seen = append(seen, user)
+		}
+		return 0
+	}
+	if rep, err := f.mint(context.Background(), fake.client(t), users(3), fast(), bulk.WithConcurrency(1)); err != nil || rep.Done != 3 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if len(seen) > 0 {
+		t.Fatalf("requests for %v arrived before their intent was in the state file", seen)
+	}
 }
