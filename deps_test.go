@@ -7,13 +7,14 @@ import (
 )
 
 // TestLibraryLinksNoValidatorOrYAML keeps consumers' binaries small: the client (api, gen)
-// must not pull in kin-openapi or a YAML library; only clienttest, used in tests, may. The bulk
-// package links what api does, plus golang.org/x/time: no progress bar or terminal library
-// (the CLI's), and not the fake.
+// must not pull in kin-openapi, a YAML library or bbolt; only clienttest, used in tests, may
+// link the first two, and only bulk (and the CLI) the last. The bulk package links what api
+// does, plus golang.org/x/time and go.etcd.io/bbolt (its state file): no progress bar or
+// terminal library (the CLI's), and not the fake.
 func TestLibraryLinksNoValidatorOrYAML(t *testing.T) {
 	banned := map[string][]string{
-		"api":  {"kin-openapi", "yaml"},
-		"gen":  {"kin-openapi", "yaml"},
+		"api":  {"kin-openapi", "yaml", "bbolt"},
+		"gen":  {"kin-openapi", "yaml", "bbolt"},
 		"bulk": {"kin-openapi", "yaml", "progressbar", "golang.org/x/term", "clienttest"},
 	}
 	gobin, err := exec.LookPath("go")

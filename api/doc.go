@@ -57,6 +57,10 @@
 // all. A 3xx is an *Error too: no redirect is ever followed, whatever [*http.Client] the
 // client uses. On any error the token returned is nil.
 //
+// Whether Clerk may have acted on a failed call all the same (minted or revoked, the answer
+// lost, a 5xx, a timeout after sending) is [MayHaveActed]: a caller that must not mint twice
+// treats true as "unknown", never as "failed".
+//
 // Text from the server is not trusted: before it reaches an *Error, its Error() or a log, it
 // is stripped of control and invisible characters, cut to a bound, and any echo of the
 // secret key is replaced by [REDACTED]. An *Error keeps at most 8 details and 8 KiB of

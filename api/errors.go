@@ -102,6 +102,36 @@ func (e *Error) Code() string {
 	return e.Errors[0].Code
 }
 
+// MayHaveActed reports whether Clerk may have acted on the call that failed with err (minted
+// the token for Create, revoked it for Revoke) although the caller never saw it succeed: the
+// request was sent and its answer lost (a dropped connection, a reset stream, a timeout or a
+// cancelled context), a gateway or Clerk answered 5xx, a 2xx could not be read, or an earlier
+// attempt of the same call failed in one of these ways. It reports false when Clerk certainly
+// did nothing: a 4xx or 429 answer, a connection that failed before the request was written,
+// an HTTP/2 stream the server declared unprocessed, a call refused before sending
+// (ErrInvalidInput), and any error no [Client] operation returned.
+//
+// A caller that must not repeat a Create whose token may exist (see package bulk) treats true
+// as "unknown", never as "failed".
+func MayHaveActed(err error) bool {
+	var ce *callError
+	return errors.As(err, &ce) && ce.mayHaveActed
+}
+
+// callError is the error a Client operation returns once it has sent something: it carries
+// the retry loop's verdict on whether Clerk may have acted, read through MayHaveActed.
+type callError struct {
+	err          error
+	mayHaveActed bool
+}
+
+func callFailed(err error, mayHaveActed bool) error {
+	return &callError{err: err, mayHaveActed: mayHaveActed}
+}
+
+func (e *callError) Error() string { return e.err.Error() }
+func (e *callError) Unwrap() error { return e.err }
+
 // invalidInput wraps ErrInvalidInput with what was wrong.
 func invalidInput(format string, args ...any) error {
 	return fmt.Errorf("signintokens: %w: "+format, append([]any{ErrInvalidInput}, args...)...)

@@ -145,22 +145,23 @@ func (c *Client) call(ctx context.Context, op operation, in input) (*SignInToken
 			return tok, nil
 		}
 		if acted && isCannotRevoke(err) {
-			return nil, fmt.Errorf("signintokens: %s: an earlier attempt's response was lost, so that attempt may have revoked the token: %w", op, err)
+			return nil, callFailed(fmt.Errorf("signintokens: %s: an earlier attempt's response was lost, so that attempt may have revoked the token: %w", op, err), true)
 		}
 		v := decide(op, err, sent)
 		acted = acted || v.effect == mayHaveActed
+		mayHave := acted || v.effect == answered && answerMayFollowAction(err)
 		if !v.retry || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
-			return nil, fmt.Errorf("signintokens: %s: %w", op, err)
+			return nil, callFailed(fmt.Errorf("signintokens: %s: %w", op, err), mayHave)
 		}
 		wait, ok := c.nextWait(ctx, attempt, err)
 		if !ok {
-			return nil, fmt.Errorf("signintokens: %s: %w", op, err)
+			return nil, callFailed(fmt.Errorf("signintokens: %s: %w", op, err), mayHave)
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "clerk retry",
 			slog.String("operation", op.String()), slog.Int("attempt", attempt),
 			slog.String("reason", v.reason), slog.Duration("wait", wait))
 		if werr := c.wait(ctx, wait); werr != nil {
-			return nil, fmt.Errorf("signintokens: %s: gave up waiting to retry: %w (last attempt: %w)", op, werr, err)
+			return nil, callFailed(fmt.Errorf("signintokens: %s: gave up waiting to retry: %w (last attempt: %w)", op, werr, err), mayHave)
 		}
 	}
 }
@@ -222,6 +223,17 @@ func (c *Client) nextWait(ctx context.Context, attempt int, err error) (time.Dur
 		return 0, false
 	}
 	return wait, true
+}
+
+// answerMayFollowAction reports whether an answer (effect answered) may have come after Clerk
+// acted: a 2xx that could not be read, or a 5xx, which a server can send after its insert.
+// Neither is retried (they are answers), but neither is a refusal either.
+func answerMayFollowAction(err error) bool {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500
+	}
+	return errors.Is(err, ErrInvalidResponse)
 }
 
 func isCannotRevoke(err error) bool {

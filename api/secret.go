@@ -17,8 +17,9 @@ type Secret struct {
 	v *string
 }
 
-// NewSecret returns a Secret holding s, for tests and fakes; the empty string gives the zero
-// Secret.
+// NewSecret returns a Secret holding s, for tests and fakes, and to hand a credential to
+// code that must not show it (such as package bulk's Instance, for a secret key); the empty
+// string gives the zero Secret.
 func NewSecret(s string) Secret {
 	if s == "" {
 		return Secret{}

@@ -34,27 +34,41 @@ func ExampleMint() {
 	}
 	dir, _ := os.MkdirTemp("", "bulk-example")
 	defer os.RemoveAll(dir)
-	files := bulk.Files{Output: filepath.Join(dir, "links.jsonl")}
+	statePath, links := filepath.Join(dir, "run.state"), filepath.Join(dir, "links.jsonl")
+	instance := bulk.Instance{BaseURL: srv.URL + "/v1", SecretKey: api.NewSecret(fake.SecretKey())}
 	limit := bulk.WithLimiter(bulk.NewLimiter(100, time.Second)) // or bulk.LimiterFor(key)
 
-	for range 2 {
-		report, err := bulk.Mint(context.Background(), c, users, files, limit, bulk.WithExpiry(7*24*time.Hour))
+	for range 2 { // the second run is a resume: it mints nothing twice
+		st, err := bulk.OpenState(statePath, instance)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("minted %d, skipped %d, duplicates %d, unknown %v\n", report.Done, report.Skipped, report.Duplicates, report.UnknownIDs)
+		report, err := bulk.Mint(context.Background(), c, users, st, limit, bulk.WithExpiry(7*24*time.Hour))
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, err := st.Export(links) // the links file: credentials, 0600
+		if err != nil {
+			log.Fatal(err)
+		}
+		st.Close()
+		fmt.Printf("minted %d, skipped %d, duplicates %d, unknown %v, exported %d\n", report.Done, report.Skipped, report.Duplicates, report.UnknownIDs, n)
 	}
 	fmt.Println("tokens on the server:", len(fake.Tokens()))
 
-	minted, _ := bulk.ReadMinted(files.Output)
-	report, err := bulk.Revoke(context.Background(), c, minted, files.Output+".revoke.journal", limit)
+	st, err := bulk.OpenState(statePath, instance) // the undo takes the same state, and its lock
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+	report, err := bulk.Revoke(context.Background(), c, st, limit)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("revoked", report.Done)
 	// Output:
-	// minted 2, skipped 0, duplicates 1, unknown []
-	// minted 0, skipped 2, duplicates 1, unknown []
+	// minted 2, skipped 0, duplicates 1, unknown [], exported 2
+	// minted 0, skipped 2, duplicates 1, unknown [], exported 2
 	// tokens on the server: 2
 	// revoked 2
 }

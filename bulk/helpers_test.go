@@ -2,6 +2,7 @@ package bulk_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -117,8 +118,59 @@ func users(n int) []bulk.Input {
 // fast is a limiter that does not slow a unit test down.
 func fast() bulk.Option { return bulk.WithLimiter(bulk.NewLimiter(100000, time.Second)) }
 
-func files(t testing.TB) bulk.Files {
-	return bulk.Files{Output: filepath.Join(t.TempDir(), "links.jsonl")}
+// runFiles are a test run's state file and links file, against one fake instance.
+type runFiles struct {
+	State, Output string
+	inst          bulk.Instance
+}
+
+func files(t testing.TB, fake *fakeClerk) runFiles {
+	return filesFor(t, fake.srv.URL+"/v1", fake.SecretKey())
+}
+
+func filesFor(t testing.TB, baseURL, key string) runFiles {
+	dir := t.TempDir()
+	return runFiles{State: filepath.Join(dir, "run.state"), Output: filepath.Join(dir, "links.jsonl"),
+		inst: bulk.Instance{BaseURL: baseURL, SecretKey: api.NewSecret(key)}}
+}
+
+// mint runs Mint on the run's state, as the CLI does: open, mint, export, close.
+func (f runFiles) mint(ctx context.Context, c *api.Client, in []bulk.Input, opts ...bulk.Option) (*bulk.Report, error) {
+	st, err := bulk.OpenState(f.State, f.inst)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	rep, err := bulk.Mint(ctx, c, in, st, opts...)
+	if _, xerr := st.Export(f.Output); xerr != nil && err == nil {
+		err = xerr
+	}
+	return rep, err
+}
+
+// revoke runs Revoke on the run's state.
+func (f runFiles) revoke(ctx context.Context, c *api.Client, opts ...bulk.Option) (*bulk.Report, error) {
+	st, err := bulk.OpenState(f.State, f.inst)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return bulk.Revoke(ctx, c, st, opts...)
+}
+
+// status reads the run's state.
+func (f runFiles) status(t testing.TB) bulk.Status {
+	t.Helper()
+	st, err := bulk.OpenExistingState(f.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := st.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // outputLine is a line of the output, credentials included.
@@ -140,30 +192,6 @@ func readOutput(t testing.TB, path string) []outputLine {
 			t.Fatalf("%s line %d: %v", path, i+1, err)
 		}
 		out = append(out, l)
-	}
-	return out
-}
-
-// journalLine is a line of a journal.
-type journalLine struct {
-	Event, Op, UserID, ID, Reason string
-}
-
-func readJournal(t testing.TB, path string) []journalLine {
-	t.Helper()
-	var out []journalLine
-	for i, raw := range readLines(t, path) {
-		var l struct {
-			Event  string `json:"event"`
-			Op     string `json:"op"`
-			UserID string `json:"user_id"`
-			ID     string `json:"id"`
-			Reason string `json:"reason"`
-		}
-		if err := json.Unmarshal([]byte(raw), &l); err != nil {
-			t.Fatalf("%s line %d: %v", path, i+1, err)
-		}
-		out = append(out, journalLine{l.Event, l.Op, l.UserID, l.ID, l.Reason})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,9 +62,36 @@ func ReadInputs(r io.Reader) ([]Input, error) {
 	}
 }
 
-// errLineTooLong is what a line longer than maxLine gets: no valid line is over a few hundred
-// bytes, and encoding/csv would read one of any length whole into memory.
+// maxLine bounds one line of input, and one CSV record however many lines it spans: no valid
+// one is over a few hundred bytes, and encoding/csv would read one of any length whole into
+// memory.
+const maxLine = 1 << 20
+
+// errLineTooLong is what a line or record longer than maxLine gets.
 var errLineTooLong = fmt.Errorf("longer than %d bytes: not a list of users", maxLine)
+
+// recordLimit is what encoding/csv reads through: it fails with errLineTooLong once the
+// bytes read past the end of the last whole record (done says where that is: InputOffset
+// after each Read, as InputOffset moves line by line within a record) run past maxLine and
+// the reader's buffer. A quoted field may span any number of short lines, which lineLimit
+// alone lets through.
+type recordLimit struct {
+	r    io.Reader
+	read int64 // bytes handed to the CSV reader so far
+	done func() int64
+}
+
+// csvBuffer is encoding/csv's read-ahead (its bufio.Reader's default size).
+const csvBuffer = 4096
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.read-l.done() > maxLine+csvBuffer {
+		return 0, errLineTooLong
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
 
 // lineLimit reads r, failing with errLineTooLong once a line runs past maxLine bytes.
 type lineLimit struct {
@@ -93,13 +121,17 @@ func invalid(format string, args ...any) error {
 }
 
 func readCSV(r io.Reader, skipped int) ([]Input, error) {
-	cr := csv.NewReader(r)
+	var recordEnd int64 // where the last record read ended
+	limit := &recordLimit{r: r, done: func() int64 { return recordEnd }}
+	cr := csv.NewReader(limit)
 	cr.FieldsPerRecord = -1 // checked below, with a clearer message
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, invalid("CSV header: %v", csvReason(err, skipped))
 	}
+	header = slices.Clone(header) // ReuseRecord: the next Read overwrites it
+	recordEnd = cr.InputOffset()
 	col := map[string]int{"user_id": -1, "org_id": -1, "expires_in_seconds": -1}
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(name))
@@ -122,6 +154,7 @@ func readCSV(r io.Reader, skipped int) ([]Input, error) {
 		if err != nil {
 			return nil, invalid("CSV: %v", csvReason(err, skipped))
 		}
+		recordEnd = cr.InputOffset()
 		line, _ := cr.FieldPos(0)
 		line += skipped
 		if len(rec) != len(header) {
@@ -182,7 +215,7 @@ func readJSONLines(r io.Reader, skipped int) ([]Input, error) {
 			return nil, invalid("line %d is not a JSON object", line)
 		}
 		if l.Token != nil || l.URL != nil {
-			return nil, invalid("line %d has a token or url: this is the output of bulk create, not a list of users (to undo a run, use bulk revoke)", line)
+			return nil, invalid("line %d has a token or url: this is the links file of bulk create, not a list of users (to undo a run, use bulk revoke)", line)
 		}
 		var userID, orgID, expires string
 		if l.UserID != nil {

@@ -1,8 +1,10 @@
 package bulk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,8 +25,8 @@ func TestMintMintsEachUserOnce(t *testing.T) {
 	fake := newFake(t)
 	in := users(40)
 	in = append(in, in[3], in[7], in[3]) // duplicates
-	f := files(t)
-	rep, err := bulk.Mint(context.Background(), fake.client(t), in, f, fast(), bulk.WithExpiry(time.Hour))
+	f := files(t, fake)
+	rep, err := f.mint(context.Background(), fake.client(t), in, fast(), bulk.WithExpiry(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func TestMintMintsEachUserOnce(t *testing.T) {
 			t.Errorf("token %s expires at %v, want %v", tok.ID, tok.ExpiresAt, want)
 		}
 	}
-	for _, path := range []string{f.Output, f.Output + ".journal"} {
+	for _, path := range []string{f.Output, f.State} {
 		info, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
@@ -65,36 +67,15 @@ func TestMintMintsEachUserOnce(t *testing.T) {
 	}
 }
 
-// TestJournalHoldsNoCredential: the journal records ids and outcomes, never a token or a URL.
-func TestJournalHoldsNoCredential(t *testing.T) {
-	fake := newFake(t)
-	f := files(t)
-	if _, err := bulk.Mint(context.Background(), fake.client(t), users(10), f, fast()); err != nil {
-		t.Fatal(err)
-	}
-	journal, err := os.ReadFile(f.Output + ".journal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range readOutput(t, f.Output) {
-		if strings.Contains(string(journal), l.Token) || strings.Contains(string(journal), l.URL) || strings.Contains(string(journal), "ticket") {
-			t.Fatalf("the journal holds a credential:\n%s", journal)
-		}
-		if !strings.Contains(string(journal), l.ID) {
-			t.Errorf("the journal lacks minted token %s", l.ID)
-		}
-	}
-}
-
 // TestMintResumesWithoutDuplicates: a run cancelled halfway, resumed, mints each user once,
 // and the resumed run skips the users done before.
 func TestMintResumesWithoutDuplicates(t *testing.T) {
 	fake := newFake(t)
 	c := fake.client(t)
-	f := files(t)
+	f := files(t, fake)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	first, err := bulk.Mint(ctx, c, users(60), f, fast(), bulk.WithConcurrency(4), bulk.WithProgress(func(p bulk.Progress) {
+	first, err := f.mint(ctx, c, users(60), fast(), bulk.WithConcurrency(4), bulk.WithProgress(func(p bulk.Progress) {
 		if p.Done >= 20 {
 			cancel()
 		}
@@ -105,7 +86,7 @@ func TestMintResumesWithoutDuplicates(t *testing.T) {
 	if first.Done < 20 || first.Done >= 60 || first.Unknown != 0 {
 		t.Fatalf("cancelled run: %+v", first.Progress)
 	}
-	second, err := bulk.Mint(context.Background(), c, users(60), f, fast())
+	second, err := f.mint(context.Background(), c, users(60), fast())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +107,7 @@ func TestMintResumesWithoutDuplicates(t *testing.T) {
 	}
 	// A third run has nothing to do and sends nothing.
 	before := len(fake.Requests())
-	third, err := bulk.Mint(context.Background(), c, users(60), f, fast())
+	third, err := f.mint(context.Background(), c, users(60), fast())
 	if err != nil || third.Skipped != 60 || len(fake.Requests()) != before {
 		t.Fatalf("third run: %v %+v, %d requests", err, third.Progress, len(fake.Requests())-before)
 	}
@@ -137,7 +118,7 @@ func TestMintResumesWithoutDuplicates(t *testing.T) {
 func TestCancelWaitsForRequestsInFlight(t *testing.T) {
 	fake := newFake(t)
 	fake.SetLatency(150 * time.Millisecond)
-	f := files(t)
+	f := files(t, fake)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var once sync.Once
@@ -147,7 +128,7 @@ func TestCancelWaitsForRequestsInFlight(t *testing.T) {
 		}
 		return 0
 	}
-	rep, err := bulk.Mint(ctx, fake.client(t), users(30), f, fast(), bulk.WithConcurrency(4))
+	rep, err := f.mint(ctx, fake.client(t), users(30), fast(), bulk.WithConcurrency(4))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -162,7 +143,7 @@ func TestCancelWaitsForRequestsInFlight(t *testing.T) {
 	}
 	// The users taken but not sent are still to do: a resume mints them, and everyone else.
 	fake.SetLatency(0)
-	again, err := bulk.Mint(context.Background(), fake.client(t), users(30), f, fast())
+	again, err := f.mint(context.Background(), fake.client(t), users(30), fast())
 	if err != nil || again.Done != 30-rep.Done || again.Unknown != 0 || len(fake.Tokens()) != 30 {
 		t.Fatalf("resume: %v %+v, %d tokens", err, again.Progress, len(fake.Tokens()))
 	}
@@ -173,21 +154,21 @@ func TestCancelWaitsForRequestsInFlight(t *testing.T) {
 func TestUnknownOutcomeIsNotMintedAgain(t *testing.T) {
 	fake := newFake(t)
 	c := fake.client(t)
-	f := files(t)
+	f := files(t, fake)
 	in := users(6)
 	fake.DropNext(1) // user_0000: minted, connection dropped before the answer
-	first, err := bulk.Mint(context.Background(), c, in[:1], f, fast())
+	first, err := f.mint(context.Background(), c, in[:1], fast())
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake.FailNext(1, http.StatusServiceUnavailable, 0) // user_0001: 503, may have been minted
-	if _, err := bulk.Mint(context.Background(), c, in[:2], f, fast()); err != nil {
+	if _, err := f.mint(context.Background(), c, in[:2], fast()); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(first.UnknownIDs, []string{"user_0000"}) {
 		t.Fatalf("unknown after a lost answer: %v", first.UnknownIDs)
 	}
-	rep, err := bulk.Mint(context.Background(), c, in, f, fast())
+	rep, err := f.mint(context.Background(), c, in, fast())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +188,7 @@ func TestUnknownOutcomeIsNotMintedAgain(t *testing.T) {
 		}
 	}
 
-	retried, err := bulk.Mint(context.Background(), c, in, f, fast(), bulk.WithRetryUnknown())
+	retried, err := f.mint(context.Background(), c, in, fast(), bulk.WithRetryUnknown())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,16 +204,16 @@ func TestUnknownOutcomeIsNotMintedAgain(t *testing.T) {
 func TestFailedUsersAreRetriedOnResume(t *testing.T) {
 	fake := newFake(t)
 	c := fake.client(t)
-	f := files(t)
+	f := files(t, fake)
 	fake.FailNext(1, http.StatusNotFound, 0)
-	first, err := bulk.Mint(context.Background(), c, users(5), f, fast(), bulk.WithConcurrency(1))
+	first, err := f.mint(context.Background(), c, users(5), fast(), bulk.WithConcurrency(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.Failed != 1 || len(first.Failures) != 1 || first.Failures[0].UserID != "user_0000" || !errors.Is(first.Failures[0].Err, api.ErrNotFound) {
 		t.Fatalf("first run: %+v %v", first.Progress, first.Failures)
 	}
-	second, err := bulk.Mint(context.Background(), c, users(5), f, fast())
+	second, err := f.mint(context.Background(), c, users(5), fast())
 	if err != nil || second.Done != 1 || second.Skipped != 4 {
 		t.Fatalf("resume: %v %+v", err, second.Progress)
 	}
@@ -248,12 +229,11 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 		}
 		return 0
 	}
-	f := files(t)
+	f := files(t, fake)
 	const concurrency = 8
 	limiter := bulk.NewLimiter(200, time.Second)
 	start := limiter.Limit()
-	rep, err := bulk.Mint(context.Background(), fake.client(t), users(300), f,
-		bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency))
+	rep, err := f.mint(context.Background(), fake.client(t), users(300), bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +267,7 @@ func TestMintStopsOnARefusedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := bulk.Mint(context.Background(), c, users(100), files(t), fast(), bulk.WithConcurrency(2))
+	rep, err := files(t, fake).mint(context.Background(), c, users(100), fast(), bulk.WithConcurrency(2))
 	if !errors.Is(err, api.ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
 	}
@@ -301,7 +281,7 @@ func TestMintRefusesBadInputBeforeSending(t *testing.T) {
 	fake := newFake(t)
 	in := users(5)
 	in[3] = bulk.Input{UserID: "user 3", Line: 5}
-	_, err := bulk.Mint(context.Background(), fake.client(t), in, files(t), fast())
+	_, err := files(t, fake).mint(context.Background(), fake.client(t), in, fast())
 	if !errors.Is(err, api.ErrInvalidInput) || !strings.Contains(err.Error(), "line 5") {
 		t.Fatalf("err = %v", err)
 	}
@@ -310,30 +290,57 @@ func TestMintRefusesBadInputBeforeSending(t *testing.T) {
 	}
 }
 
-// TestMintRefusesOneFileForBoth: the journal and the output cannot be the same file.
-func TestMintRefusesOneFileForBoth(t *testing.T) {
+// TestMintRefusesTheStateAsItsOutput: --out naming the state file is refused before
+// anything is sent: the state is not an export, so it is never overwritten.
+func TestMintRefusesTheStateAsItsOutput(t *testing.T) {
 	fake := newFake(t)
-	f := files(t)
-	f.Journal = f.Output
-	if _, err := bulk.Mint(context.Background(), fake.client(t), users(1), f, fast()); !errors.Is(err, api.ErrInvalidInput) {
-		t.Fatalf("err = %v", err)
+	f := files(t, fake)
+	if _, err := f.mint(context.Background(), fake.client(t), users(1), fast()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := bulk.OpenState(f.State, f.inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CheckExport(f.State); !errors.Is(err, bulk.ErrForeignFile) {
+		t.Fatalf("err = %v, want ErrForeignFile", err)
 	}
 }
 
-// TestMintRefusesFilesOpenToOthers: an output others can read is not written to.
+// TestMintRefusesFilesOpenToOthers: a state or links file that group or others can read is
+// refused, never used nor tightened: it holds credentials. (Issue 18 listed "a group-readable
+// bulk output accepted" as a promise no test could fail; this one goes red without the mode
+// check in checkPrivate.)
 func TestMintRefusesFilesOpenToOthers(t *testing.T) {
-	fake := newFake(t)
-	f := files(t)
-	if err := os.WriteFile(f.Output, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(f.Output, 0o644) // past the umask
-	_, err := bulk.Mint(context.Background(), fake.client(t), users(3), f, fast())
-	if err == nil || !strings.Contains(err.Error(), "0644") {
-		t.Fatalf("err = %v", err)
-	}
-	if n := len(fake.Requests()); n != 0 {
-		t.Fatalf("%d requests sent", n)
+	for _, which := range []string{"state", "output"} {
+		for _, mode := range []os.FileMode{0o640, 0o604, 0o660} {
+			t.Run(fmt.Sprintf("%s %04o", which, mode), func(t *testing.T) {
+				fake := newFake(t)
+				f := files(t, fake)
+				if _, err := f.mint(context.Background(), fake.client(t), users(2), fast()); err != nil {
+					t.Fatal(err)
+				}
+				path := f.State
+				if which == "output" {
+					path = f.Output
+				}
+				if err := os.Chmod(path, mode); err != nil {
+					t.Fatal(err)
+				}
+				before := len(fake.Requests())
+				_, err := f.mint(context.Background(), fake.client(t), users(3), fast())
+				if !errors.Is(err, bulk.ErrNotPrivate) || !strings.Contains(err.Error(), fmt.Sprintf("%04o", mode)) {
+					t.Fatalf("err = %v, want ErrNotPrivate naming the mode", err)
+				}
+				if which == "state" && len(fake.Requests()) != before {
+					t.Fatalf("%d requests sent", len(fake.Requests())-before)
+				}
+				if info, _ := os.Stat(path); info.Mode().Perm() != mode {
+					t.Fatalf("the mode was changed to %04o", info.Mode().Perm())
+				}
+			})
+		}
 	}
 }
 
@@ -342,8 +349,7 @@ func TestProgressCounts(t *testing.T) {
 	fake := newFake(t)
 	fake.FailNext(1, http.StatusUnprocessableEntity, 0)
 	var reports []bulk.Progress
-	rep, err := bulk.Mint(context.Background(), fake.client(t), users(20), files(t), fast(),
-		bulk.WithProgress(func(p bulk.Progress) { reports = append(reports, p) }))
+	rep, err := files(t, fake).mint(context.Background(), fake.client(t), users(20), fast(), bulk.WithProgress(func(p bulk.Progress) { reports = append(reports, p) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,8 +381,8 @@ func TestProgressCounts(t *testing.T) {
 func TestTokenForAnotherUserIsNotHandedOut(t *testing.T) {
 	f := mintOneAgainst(t, `{"object":"sign_in_token","id":"sit_other","user_id":"user_someone_else","status":"pending",`+
 		`"token":"eyJ.x.y","url":"https://example.com/?ticket=eyJ.x.y","created_at":1700000000000,"updated_at":1700000000000}`)
-	if j := readJournal(t, f.Output+".journal"); !strings.Contains(j[len(j)-1].Reason, "sit_other") {
-		t.Fatalf("the journal does not name the stray token: %+v", j[len(j)-1])
+	if st := f.status(t); st.Unknown != 1 || st.Minted != 0 {
+		t.Fatalf("status %+v", st)
 	}
 }
 
@@ -400,19 +406,20 @@ func TestUnusableTokenIsNotHandedOut(t *testing.T) {
 // mintOneAgainst mints for user_0000 through a server that answers every request with body, a
 // 200 that is not a usable token for that user, and checks what both tests above require: the
 // user is unknown, not done, and the output holds nothing. It returns the run's files.
-func mintOneAgainst(t *testing.T, body string) bulk.Files {
+func mintOneAgainst(t *testing.T, body string) runFiles {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	c, err := api.NewClient("sk_test_0123456789abcdef", api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
+	const key = "sk_test_0123456789abcdef"
+	c, err := api.NewClient(key, api.WithBaseURL(srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := files(t)
-	rep, err := bulk.Mint(context.Background(), c, users(1), f, fast())
+	f := filesFor(t, srv.URL+"/v1", key)
+	rep, err := f.mint(context.Background(), c, users(1), fast())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,4 +430,30 @@ func mintOneAgainst(t *testing.T, body string) bulk.Files {
 		t.Fatalf("the output holds a token that must not be handed out, for %s", out[0].UserID)
 	}
 	return f
+}
+
+// TestIntentIsOnDiskBeforeTheRequest: when Clerk receives a user's request, the state file
+// already holds that user's intent, committed: a kill at that moment leaves the user unknown,
+// never forgotten (and minted again by the resume).
+func TestIntentIsOnDiskBeforeTheRequest(t *testing.T) {
+	fake := newFake(t)
+	f := files(t, fake)
+	var seen []string
+	fake.intercept = func(n int, r *http.Request) int {
+		b, err := os.ReadFile(f.State) // what a process started now would find
+		if err != nil {
+			t.Error(err)
+		}
+		user := fmt.Sprintf("user_%04d", n-1)
+		if !bytes.Contains(b, []byte(user)) || !bytes.Contains(b, []byte(`"state":"intent"`)) {
+			seen = append(seen, user)
+		}
+		return 0
+	}
+	if rep, err := f.mint(context.Background(), fake.client(t), users(3), fast(), bulk.WithConcurrency(1)); err != nil || rep.Done != 3 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if len(seen) > 0 {
+		t.Fatalf("requests for %v arrived before their intent was in the state file", seen)
+	}
 }

@@ -27,8 +27,9 @@ const DefaultConcurrency = 16
 // cancelled: long enough for its answer to arrive and be recorded, short enough to end.
 const inFlightLimit = time.Minute
 
-// maxRateLimited bounds how often one request is answered 429 before it counts as failed.
-const maxRateLimited = 10
+// MaxConcurrency bounds WithConcurrency: more requests in flight than this gain nothing at
+// Clerk's limits and cost memory (a run never starts more workers than it has jobs, either).
+const MaxConcurrency = 256
 
 func defaultConfig() config {
 	return config{concurrency: DefaultConcurrency, expiry: api.DefaultExpiry}
@@ -43,7 +44,8 @@ func WithLimiter(l *rate.Limiter) Option {
 	return func(c *config) { c.limiter = l }
 }
 
-// WithConcurrency bounds the requests in flight at once. Default: DefaultConcurrency.
+// WithConcurrency bounds the requests in flight at once, from 1 to MaxConcurrency. Default:
+// DefaultConcurrency.
 func WithConcurrency(n int) Option {
 	return func(c *config) { c.concurrency = n }
 }
@@ -64,7 +66,7 @@ func WithRetryUnknown() Option {
 }
 
 // WithExpiry sets the lifetime of tokens whose Input.ExpiresIn is 0: whole seconds, at least
-// one. Default: api.DefaultExpiry. Mint always sends the expiry, so that the output's
+// one. Default: api.DefaultExpiry. Mint always sends the expiry, so that the links file's
 // expires_at is exact.
 func WithExpiry(d time.Duration) Option {
 	return func(c *config) { c.expiry = d }
@@ -72,8 +74,8 @@ func WithExpiry(d time.Duration) Option {
 
 func (c *config) check() error {
 	switch {
-	case c.concurrency < 1:
-		return invalid("WithConcurrency(%d): at least 1", c.concurrency)
+	case c.concurrency < 1 || c.concurrency > MaxConcurrency:
+		return invalid("WithConcurrency(%d): from 1 to %d", c.concurrency, MaxConcurrency)
 	case c.expiry < time.Second || c.expiry%time.Second != 0:
 		return invalid("WithExpiry(%v): a whole number of seconds, at least 1s", c.expiry)
 	case c.limiter != nil && c.limiter.Limit() <= 0:

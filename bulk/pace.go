@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -63,9 +64,13 @@ const (
 	// defaultPause is how long every worker waits after a 429 that names no Retry-After.
 	defaultPause = time.Second
 	// maxPause caps a Retry-After. Clerk's window is 10 s, so a longer one is not its limit
-	// speaking (a proxy, a broken server), and a run must not sit silent for a day on it;
-	// a server that keeps answering 429 fails the user after maxRateLimited tries instead.
+	// speaking (a proxy, a broken server), and a run must not sit silent for a day on it.
 	maxPause = time.Minute
+	// A run stops (ErrRateLimitedTooLong) after maxConsecutive429 answers 429 in a row,
+	// whichever users they were for, or once its pauses for 429s add up to maxPausedFor429:
+	// a server that only answers 429 would otherwise hold a 10,000-user run for days.
+	maxConsecutive429 = 10
+	maxPausedFor429   = 2 * time.Minute
 	// slowdown is what a 429 multiplies the run's rate by, down to minRateShare of the start:
 	// a 429 despite the limiter means someone else shares the instance's limit.
 	slowdown     = 0.9
@@ -73,15 +78,16 @@ const (
 )
 
 // readySlots bounds the users whose intent is recorded but whose request is not sent yet. It
-// is what keeps the limiter fed while intents wait for their fsync (8 slots carry 200
-// requests/s with fsyncs of up to 40 ms), and what a SIGKILL can leave unknown beyond the
-// requests actually in flight.
-const readySlots = 8
+// is what keeps the limiter fed while intents wait for their commit (16 slots carry 200
+// requests/s with commits of up to 80 ms; a bbolt commit is two fsyncs, and on a loaded
+// 2-core machine 8 slots fell to 92% of a 200/s limit), and what a SIGKILL can leave unknown
+// beyond the requests actually in flight (never more than the workers, in all).
+const readySlots = 16
 
 // pacer decides when a worker may send: no request during a pause that a 429 started, and
 // each at the limiter's pace. It is shared by every worker of a run.
 //
-// The limiter is waited on after the journal's intent is durable, right before sending, so
+// The limiter is waited on after the state's intent is durable, right before sending, so
 // that an fsync that stalls some workers cannot bunch their requests up past the limit. To
 // keep the users whose intent is written but whose request is not yet sent few (a SIGKILL
 // leaves them unknown), only a few workers at a time may be between the two: the slots.
@@ -93,7 +99,14 @@ type pacer struct {
 	mu          sync.Mutex
 	until       time.Time // no request starts before this
 	rateLimited int
+	consecutive int           // 429s since the last other answer
+	paused      time.Duration // time the run has spent paused for 429s
 }
+
+// ErrRateLimitedTooLong stops a run that the server keeps answering 429: 10 answers in a row
+// (across users) or 2 minutes paused in all. Nothing is lost: a 429 says Clerk did nothing,
+// and the users still to do are sent on resume.
+var ErrRateLimitedTooLong = errors.New("bulk: the server kept answering 429 (rate limited); stopped, resumable")
 
 func newPacer(l *rate.Limiter) *pacer {
 	return &pacer{limiter: l, floor: l.Limit() * minRateShare, slots: make(chan struct{}, readySlots)}
@@ -148,8 +161,9 @@ func (p *pacer) waitPause(ctx context.Context) error {
 }
 
 // backOff pauses the whole run after a 429, for the server's Retry-After (or defaultPause;
-// at most maxPause), and lowers the rate for the rest of it.
-func (p *pacer) backOff(retryAfter time.Duration) {
+// at most maxPause), and lowers the rate for the rest of it. It returns ErrRateLimitedTooLong
+// once the run should stop instead.
+func (p *pacer) backOff(retryAfter time.Duration) error {
 	if retryAfter <= 0 {
 		retryAfter = defaultPause
 	}
@@ -157,10 +171,28 @@ func (p *pacer) backOff(retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rateLimited++
-	if until := time.Now().Add(retryAfter); until.After(p.until) {
+	p.consecutive++
+	now := time.Now()
+	if until := now.Add(retryAfter); until.After(p.until) {
+		from := p.until // the part of this pause that an earlier one does not cover
+		if from.Before(now) {
+			from = now
+		}
+		p.paused += until.Sub(from)
 		p.until = until
 	}
 	p.limiter.SetLimit(max(p.floor, p.limiter.Limit()*slowdown))
+	if p.consecutive >= maxConsecutive429 || p.paused >= maxPausedFor429 {
+		return fmt.Errorf("%w: %d answers 429 in a row, %v paused for them in all", ErrRateLimitedTooLong, p.consecutive, p.paused.Round(time.Second))
+	}
+	return nil
+}
+
+// answered notes an answer other than 429: the 429s in a row start again from 0.
+func (p *pacer) answered() {
+	p.mu.Lock()
+	p.consecutive = 0
+	p.mu.Unlock()
 }
 
 func (p *pacer) rateLimitedCount() int {

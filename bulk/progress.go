@@ -10,7 +10,8 @@ type Progress struct {
 	Total       int // distinct users (Mint) or tokens (Revoke) in the input
 	Done        int // minted (revoked) by this run
 	NotPending  int // Revoke only, part of Done: the token was accepted or revoked already
-	Skipped     int // done by an earlier run, per the journal (or output)
+	NotFound    int // Revoke only: Clerk knows no such token (another instance's key?); asked again on resume
+	Skipped     int // done by an earlier run, per the state file
 	Failed      int // Clerk refused or was never reached: nothing was minted (revoked)
 	Unknown     int // Mint only: a token may exist that no file records
 	Remaining   int // not settled yet
@@ -50,21 +51,29 @@ func (t *tally) settle(answered bool, change func(p *Progress)) {
 		t.answered++
 	}
 	change(&t.p)
-	t.p.Remaining = t.p.Total - t.p.Done - t.p.Skipped - t.p.Failed - t.p.Unknown
+	t.p.Remaining = t.p.Total - t.p.Done - t.p.Skipped - t.p.Failed - t.p.Unknown - t.p.NotFound
 	t.emit()
 }
 
-func (t *tally) done()       { t.settle(true, func(p *Progress) { p.Done++ }) }
-func (t *tally) notPending() { t.settle(true, func(p *Progress) { p.Done++; p.NotPending++ }) }
-
-// failed counts a user (token) for which nothing was done; answered is false when the
-// request was refused before it was sent.
-func (t *tally) failed(f Failure, answered bool) {
-	t.settle(answered, func(p *Progress) { p.Failed++; t.failures = append(t.failures, f) })
-}
-
-func (t *tally) unknownOutcome(userID string) {
-	t.settle(true, func(p *Progress) { p.Unknown++; t.unknown = append(t.unknown, userID) })
+// count settles one job as the worker's operation says. err is the answer's, for Failures.
+func (t *tally) count(j job, as settledAs, err error) {
+	t.settle(true, func(p *Progress) {
+		switch as {
+		case asDone:
+			p.Done++
+		case asNotPending:
+			p.Done++
+			p.NotPending++
+		case asNotFound:
+			p.NotFound++
+		case asFailed:
+			p.Failed++
+			t.failures = append(t.failures, Failure{UserID: j.userID, ID: j.tokenID, Err: err})
+		case asUnknown:
+			p.Unknown++
+			t.unknown = append(t.unknown, j.userID)
+		}
+	})
 }
 
 // emit reports the current counts; t.mu is held, so reports come one at a time and in order.

@@ -35,7 +35,7 @@ func TestLibraryPrintsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rep, runErr := bulk.Mint(context.Background(), c, users(5), files(t), fast(), bulk.WithConcurrency(1))
+	rep, runErr := files(t, fake).mint(context.Background(), c, users(5), fast(), bulk.WithConcurrency(1))
 	for i, fd := range []int{1, 2} {
 		unix.Dup2(saved[i], fd)
 		unix.Close(saved[i])

@@ -3,122 +3,81 @@ package bulk
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/clerkgen/signintokens/api"
 )
 
-// Revoke revokes every token in minted (ReadMinted reads them from a Mint run's output or
-// journal) through c, with the same pacing as Mint and a journal of its own at journalPath,
-// so that it resumes where it stopped. Tokens that are no longer pending (accepted, revoked
-// already, or unknown to Clerk) count as done: there is nothing left to revoke. Revoking is
-// safe to repeat, so a request whose answer was lost is simply sent again on resume, and so
-// is one Clerk answered 404: that is also what a key of another instance gets for every token.
+// Revoke revokes, through c, every token the state records as minted and not yet revoked,
+// with the same pacing and protocol as Mint (the intent recorded before each request, the
+// outcome after), recording each revocation in the state; it resumes where it stopped.
+// Tokens accepted or revoked already count as done (Progress.NotPending). Tokens Clerk does
+// not know (404) are counted apart (Progress.NotFound) and asked about again on resume: that
+// is what a key of another instance gets for every token. Users Mint listed as unknown have
+// no token id on record: their tokens, if any, expire on their own.
 //
-// Users that Mint listed as unknown have no token id on record and cannot be revoked here.
-func Revoke(ctx context.Context, c *api.Client, minted []Minted, journalPath string, opts ...Option) (*Report, error) {
+// Give the state of the Mint run (OpenState, with the same instance), or a new state filled
+// from a links file with AddMinted.
+func Revoke(ctx context.Context, c *api.Client, st *State, opts ...Option) (*Report, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	if c == nil {
-		return nil, invalid("Revoke: the *api.Client is nil")
+	if c == nil || st == nil {
+		return nil, invalid("Revoke: the *api.Client or the *State is nil")
 	}
-	if journalPath == "" {
-		return nil, invalid("Revoke: the journal path is empty")
-	}
-	for i, m := range minted {
-		if m.ID == "" || !isID(m.ID) {
-			return nil, invalid("token %d (user %s): the sign-in token id is empty or malformed", i+1, m.UserID)
-		}
-	}
-	done := map[string]bool{} // token id → revoked or not pending
-	j, err := openJournal(journalPath, opRevoke, func(e event) error {
-		switch e.Event {
-		case evRevoked, evGone:
-			done[e.ID] = true
-		}
-		return nil
-	})
+	recs, err := st.records()
 	if err != nil {
 		return nil, err
 	}
-	defer j.close()
-
-	r := &revoker{client: c, journal: j, pacer: newPacer(cfg.limiter)}
-	seen := map[string]bool{}
-	var jobs []Minted
-	duplicates := 0
-	for _, m := range minted {
-		if seen[m.ID] {
-			duplicates++
+	var jobs []job
+	total, skipped := 0, 0
+	for _, userID := range sortedKeys(recs) {
+		r := recs[userID]
+		if r.State != stateMinted {
 			continue
 		}
-		seen[m.ID] = true
-		if !done[m.ID] {
-			jobs = append(jobs, m)
+		total++
+		if r.Revoke == revokeDone || r.Revoke == revokeNotPending {
+			skipped++
+			continue
 		}
+		jobs = append(jobs, job{userID: userID, tokenID: r.ID})
 	}
-	r.tally = newTally(len(seen), len(seen)-len(jobs), nil, cfg.progress, r.pacer)
-	runErr := runPool(ctx, cfg.concurrency, jobs, r.revoke)
-	final := r.tally.finish()
-	return &Report{Progress: final, Duplicates: duplicates, Failures: r.tally.failures}, runErr
+	p := newPacer(cfg.limiter)
+	w := &worker{op: revoking{client: c}, state: st, pacer: p, tally: newTally(total, skipped, nil, cfg.progress, p)}
+	runErr := runPool(ctx, min(cfg.concurrency, max(1, len(jobs))), jobs, w.settle)
+	final := w.tally.finish()
+	return &Report{Progress: final, Failures: w.tally.failures}, runErr
 }
 
-type revoker struct {
-	client  *api.Client
-	journal *journal
-	pacer   *pacer
-	tally   *tally
+// revoking is the revoke operation: one request per minted token.
+type revoking struct{ client *api.Client }
+
+func (revoking) intent(r *record)  { r.Revoke = revokeIntent }
+func (revoking) notSent(r *record) { r.Revoke = revokeNotSent }
+
+func (op revoking) send(ctx context.Context, j job) (*api.SignInToken, error) {
+	return op.client.Revoke(ctx, j.tokenID)
 }
 
-// revoke settles one token. An error stops the run.
-func (r *revoker) revoke(ctx context.Context, m Minted) error {
-	if r.pacer.reserve(ctx) != nil {
-		return nil
-	}
-	if err := r.journal.record(event{Event: evIntent, UserID: m.UserID, ID: m.ID}); err != nil {
-		r.pacer.release()
-		return err
-	}
-	err := r.pacer.clear(ctx)
-	r.pacer.release()
-	if err != nil {
-		return nil // not sent; a resume sends it (an intent alone is not an outcome here)
-	}
-	for attempt := 1; ; attempt++ {
-		// Each attempt gets its own grace: a long pause after a 429 must not use it up.
-		reqCtx, cancel := requestContext(ctx)
-		_, err := r.client.Revoke(reqCtx, m.ID)
-		cancel()
-		switch classifyRevoke(err) {
-		case settled:
-			r.tally.done()
-			return r.journal.record(event{Event: evRevoked, UserID: m.UserID, ID: m.ID})
-		case notPending:
-			r.tally.notPending()
-			ev := evGone
-			if errors.Is(err, api.ErrNotFound) {
-				ev = evNotFound
-			}
-			return r.journal.record(event{Event: ev, UserID: m.UserID, ID: m.ID, Reason: err.Error()})
-		case rateLimited:
-			r.pacer.backOff(retryAfter(err))
-			if attempt < maxRateLimited {
-				if r.pacer.clear(ctx) != nil {
-					return nil // cancelled: still to do, and a resume sends it
-				}
-				continue
-			}
-			err = fmt.Errorf("answered 429 %d times: %w", attempt, err)
+// outcome: revoking is safe to repeat, so whatever did not settle is failed (sent again on
+// resume), whether or not Clerk may have acted.
+func (revoking) outcome(j job, _ *api.SignInToken, err error) (func(r *record), settledAs) {
+	set := func(state string, as settledAs) (func(r *record), settledAs) {
+		reason := ""
+		if err != nil {
+			reason = err.Error()
 		}
-		r.tally.failed(Failure{UserID: m.UserID, ID: m.ID, Err: err}, true)
-		if jerr := r.journal.record(event{Event: evFailed, UserID: m.UserID, ID: m.ID, Reason: err.Error()}); jerr != nil {
-			return jerr
-		}
-		if fatal(err) {
-			return err
-		}
-		return nil
+		return func(r *record) { r.Revoke, r.RevokeReason = state, reason }, as
 	}
+	var apiErr *api.Error
+	switch {
+	case err == nil:
+		return set(revokeDone, asDone)
+	case errors.Is(err, api.ErrNotFound):
+		return set(revokeNotFound, asNotFound)
+	case errors.As(err, &apiErr) && apiErr.Code() == "sign_in_token_cannot_be_revoked_code":
+		return set(revokeNotPending, asNotPending) // accepted or revoked already (perhaps by an answer lost earlier)
+	}
+	return set(revokeFailed, asFailed)
 }

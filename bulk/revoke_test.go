@@ -2,9 +2,13 @@ package bulk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/clerkgen/signintokens/api"
@@ -12,10 +16,10 @@ import (
 )
 
 // mintRun mints for n users on fake and returns the run's files.
-func mintRun(t *testing.T, fake *fakeClerk, n int) bulk.Files {
+func mintRun(t *testing.T, fake *fakeClerk, n int) runFiles {
 	t.Helper()
-	f := files(t)
-	if rep, err := bulk.Mint(context.Background(), fake.client(t), users(n), f, fast()); err != nil || rep.Done != n {
+	f := files(t, fake)
+	if rep, err := f.mint(context.Background(), fake.client(t), users(n), fast()); err != nil || rep.Done != n {
 		t.Fatalf("mint: %v %+v", err, rep)
 	}
 	return f
@@ -31,35 +35,51 @@ func pending(fake *fakeClerk) int {
 	return n
 }
 
-// TestRevokeUndoesARun: from the output or from the journal, every token the run minted is
-// revoked, once however often it is listed; one the user already used counts as not pending,
-// not as a failure.
+// fromLinks is a new state for undoing the run whose links file is path: the tokens read
+// from it (ReadMinted), added to a state of their own (AddMinted).
+func fromLinks(t *testing.T, path string, inst bulk.Instance) runFiles {
+	t.Helper()
+	minted, err := bulk.ReadMinted(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := runFiles{State: filepath.Join(t.TempDir(), "revoke.state"), inst: inst}
+	st, err := bulk.OpenState(f.State, inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.AddMinted(append(minted, minted[0])); err != nil { // listed twice: kept once
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestRevokeUndoesARun: from the run's state or from its links file, every token the run
+// minted is revoked; one the user already used counts as not pending, not as a failure.
 func TestRevokeUndoesARun(t *testing.T) {
-	for _, from := range []string{"output", "journal"} {
+	for _, from := range []string{"state", "links"} {
 		t.Run(from, func(t *testing.T) {
 			fake := newFake(t)
 			f := mintRun(t, fake, 25)
 			if err := fake.Accept(fake.Tokens()[3].ID); err != nil {
 				t.Fatal(err)
 			}
-			path := f.Output
-			if from == "journal" {
-				path = f.Output + ".journal"
+			if from == "links" {
+				f = fromLinks(t, f.Output, f.inst)
 			}
-			minted, err := bulk.ReadMinted(path)
-			if err != nil || len(minted) != 25 {
-				t.Fatalf("ReadMinted: %v, %d tokens", err, len(minted))
-			}
-			minted = append(minted, minted[7]) // listed twice: revoked once
-			rep, err := bulk.Revoke(context.Background(), fake.client(t), minted, filepath.Join(t.TempDir(), "revoke.journal"), fast())
+			rep, err := f.revoke(context.Background(), fake.client(t), fast())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Done != 25 || rep.NotPending != 1 || rep.Failed != 0 || rep.Duplicates != 1 {
+			if rep.Total != 25 || rep.Done != 25 || rep.NotPending != 1 || rep.Failed != 0 || rep.NotFound != 0 {
 				t.Fatalf("report %+v", rep.Progress)
 			}
 			if n := pending(fake); n != 0 {
 				t.Fatalf("%d tokens still pending", n)
+			}
+			if st := f.status(t); st.Revoked != 24 || st.NotPending != 1 {
+				t.Fatalf("status %+v", st)
 			}
 		})
 	}
@@ -70,16 +90,11 @@ func TestRevokeUndoesARun(t *testing.T) {
 func TestRevokeResumes(t *testing.T) {
 	fake := newFake(t)
 	f := mintRun(t, fake, 40)
-	minted, err := bulk.ReadMinted(f.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
-	journal := filepath.Join(t.TempDir(), "revoke.journal")
 	c := fake.client(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fake.FailNext(1, http.StatusInternalServerError, 0) // the client does not retry a 500: one failure
-	first, err := bulk.Revoke(ctx, c, minted, journal, fast(), bulk.WithConcurrency(2), bulk.WithProgress(func(p bulk.Progress) {
+	fake.FailNext(1, http.StatusBadRequest, 0)
+	first, err := f.revoke(ctx, c, fast(), bulk.WithConcurrency(2), bulk.WithProgress(func(p bulk.Progress) {
 		if p.Done >= 15 {
 			cancel()
 		}
@@ -88,7 +103,7 @@ func TestRevokeResumes(t *testing.T) {
 		t.Fatalf("first run: %v %+v", err, first.Progress)
 	}
 	before := len(fake.Requests())
-	second, err := bulk.Revoke(context.Background(), c, minted, journal, fast())
+	second, err := f.revoke(context.Background(), c, fast())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,41 +118,88 @@ func TestRevokeResumes(t *testing.T) {
 	}
 }
 
-// TestJournalsAreNotInterchangeable: a create journal cannot be resumed as a revoke one.
-func TestJournalsAreNotInterchangeable(t *testing.T) {
+// TestAnotherInstanceIsRefused: a resume or an undo with another instance's key or base URL
+// (the development key given by mistake for a production run) is refused before anything is
+// sent, naming both base URLs and both key fingerprints, never a key.
+func TestAnotherInstanceIsRefused(t *testing.T) {
 	fake := newFake(t)
-	f := mintRun(t, fake, 2)
-	minted, _ := bulk.ReadMinted(f.Output)
-	if _, err := bulk.Revoke(context.Background(), fake.client(t), minted, f.Output+".journal", fast()); err == nil {
-		t.Fatal("Revoke accepted a create journal as its own")
+	f := mintRun(t, fake, 3)
+	other := newFake(t)
+	for name, inst := range map[string]bulk.Instance{
+		"another key":      {BaseURL: f.inst.BaseURL, SecretKey: api.NewSecret(other.SecretKey())},
+		"another base URL": {BaseURL: other.srv.URL, SecretKey: f.inst.SecretKey},
+		"the fake":         {Fake: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := f
+			g.inst = inst
+			before := len(fake.Requests()) + len(other.Requests())
+			_, err := g.revoke(context.Background(), other.client(t), fast())
+			if !errors.Is(err, bulk.ErrOtherInstance) {
+				t.Fatalf("err = %v, want ErrOtherInstance", err)
+			}
+			if _, err := g.mint(context.Background(), other.client(t), users(5), fast()); !errors.Is(err, bulk.ErrOtherInstance) {
+				t.Fatalf("mint: err = %v, want ErrOtherInstance", err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, fake.SecretKey()) || strings.Contains(msg, other.SecretKey()) {
+				t.Fatalf("the error names a key: %s", msg)
+			}
+			if name != "the fake" && (!strings.Contains(msg, fake.srv.URL) || strings.Count(msg, "fingerprint") != 2) {
+				t.Fatalf("the error does not name both instances: %s", msg)
+			}
+			if n := len(fake.Requests()) + len(other.Requests()) - before; n != 0 {
+				t.Fatalf("%d requests sent", n)
+			}
+		})
 	}
-	if n := pending(fake); n != 2 {
-		t.Fatalf("%d pending after a refused run", n)
+	if n := pending(fake); n != 3 {
+		t.Fatalf("%d pending", n)
 	}
 }
 
-// TestRevokeWithAnotherInstancesKeyIsNotFinal: Clerk answers 404 for every token to a key of
-// another instance (the development key given by mistake for a production run). Such a run
-// must not close the journal on those tokens: the same run with the right key revokes them.
-func TestRevokeWithAnotherInstancesKeyIsNotFinal(t *testing.T) {
+// TestRevokeCountsNotFoundApart: undoing from a links file with another instance's key (no
+// state to say which instance minted them) gets 404 for every token: counted as not found,
+// not as done, and asked again on resume.
+func TestRevokeCountsNotFoundApart(t *testing.T) {
 	fake := newFake(t)
 	f := mintRun(t, fake, 10)
-	minted, err := bulk.ReadMinted(f.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
-	journal := filepath.Join(t.TempDir(), "revoke.journal")
 	other := newFake(t)
-	rep, err := bulk.Revoke(context.Background(), other.client(t), minted, journal, fast())
-	if err != nil || rep.NotPending != 10 {
+	g := fromLinks(t, f.Output, bulk.Instance{BaseURL: other.srv.URL + "/v1", SecretKey: api.NewSecret(other.SecretKey())})
+	rep, err := g.revoke(context.Background(), other.client(t), fast())
+	if err != nil || rep.NotFound != 10 || rep.Done != 0 || rep.NotPending != 0 {
 		t.Fatalf("with the other instance's key: %v %+v", err, rep)
 	}
-	rep, err = bulk.Revoke(context.Background(), fake.client(t), minted, journal, fast())
+	before := len(other.Requests())
+	if rep, err = g.revoke(context.Background(), other.client(t), fast()); err != nil || rep.Skipped != 0 || len(other.Requests())-before != 10 {
+		t.Fatalf("resume: %v %+v, %d requests", err, rep, len(other.Requests())-before)
+	}
+	if st := g.status(t); st.NotFound != 10 {
+		t.Fatalf("status %+v", st)
+	}
+	if n := pending(fake); n != 10 {
+		t.Fatalf("%d pending on the minting instance", n)
+	}
+}
+
+// TestOneRunAtATime: while one run holds a state (a create still minting), another (the
+// undo) is refused before it sends anything.
+func TestOneRunAtATime(t *testing.T) {
+	fake := newFake(t)
+	f := mintRun(t, fake, 3)
+	st, err := bulk.OpenState(f.State, f.inst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := pending(fake); n != 0 || rep.Skipped != 0 {
-		t.Fatalf("with the right key: %d tokens still pending; report %+v", n, rep.Progress)
+	defer st.Close()
+	if _, err := f.revoke(context.Background(), fake.client(t), fast()); !errors.Is(err, bulk.ErrInUse) {
+		t.Fatalf("err = %v, want ErrInUse", err)
+	}
+	if _, err := bulk.OpenExistingState(f.State); !errors.Is(err, bulk.ErrInUse) {
+		t.Fatalf("status: err = %v, want ErrInUse", err)
+	}
+	if n := pending(fake); n != 3 {
+		t.Fatalf("%d pending", n)
 	}
 }
 
@@ -145,16 +207,13 @@ func TestRevokeWithAnotherInstancesKeyIsNotFinal(t *testing.T) {
 // stops and the tokens it did not reach stay to do.
 func TestRevokeStopsOnARefusedKey(t *testing.T) {
 	fake := newFake(t, allowViolations())
-	minted, err := bulk.ReadMinted(mintRun(t, fake, 100).Output)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mintRun(t, fake, 100)
 	c, err := api.NewClient("sk_test_wrongkey", api.WithBaseURL(fake.srv.URL+"/v1"), api.WithRetryPolicy(bulk.ClientRetryPolicy()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := len(fake.Requests())
-	rep, err := bulk.Revoke(context.Background(), c, minted, filepath.Join(t.TempDir(), "revoke.journal"), fast(), bulk.WithConcurrency(2))
+	rep, err := f.revoke(context.Background(), c, fast(), bulk.WithConcurrency(2))
 	if !errors.Is(err, api.ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
 	}
@@ -164,14 +223,11 @@ func TestRevokeStopsOnARefusedKey(t *testing.T) {
 }
 
 // TestRevokeRateLimited: a 429 backs a revoke run off as it does a mint run (the pause itself is
-// TestRateLimitPausesEveryWorker's: the two share the pacer); the token is sent again after
-// it and revoked, and nothing fails.
+// TestRateLimitPausesEveryWorker's: the two share one worker loop); the token is sent again
+// after it and revoked, and nothing fails.
 func TestRevokeRateLimited(t *testing.T) {
 	fake := newFake(t)
-	minted, err := bulk.ReadMinted(mintRun(t, fake, 10).Output)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mintRun(t, fake, 10)
 	fake.mu.Lock()
 	third := len(fake.arrivals) + 3
 	fake.intercept = func(n int, r *http.Request) int {
@@ -181,11 +237,35 @@ func TestRevokeRateLimited(t *testing.T) {
 		return 0
 	}
 	fake.mu.Unlock()
-	rep, err := bulk.Revoke(context.Background(), fake.client(t), minted, filepath.Join(t.TempDir(), "revoke.journal"), fast())
+	rep, err := f.revoke(context.Background(), fake.client(t), fast())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.RateLimited != 1 || len(fake.TooMany()) != 1 || rep.Done != 10 || rep.Failed != 0 || pending(fake) != 0 {
 		t.Fatalf("report %+v; %d answered 429, %d still pending", rep.Progress, len(fake.TooMany()), pending(fake))
+	}
+}
+
+// TestInstanceNeverShowsTheKey: an Instance holds the key; no fmt verb, at any depth, and no
+// JSON shows it, and neither does the state file.
+func TestInstanceNeverShowsTheKey(t *testing.T) {
+	const key = "sk_live_0123456789abcdefSECRET"
+	inst := bulk.Instance{BaseURL: "https://api.clerk.com", SecretKey: api.NewSecret(key)}
+	nested := struct{ in struct{ i bulk.Instance } }{}
+	nested.in.i = inst
+	js, _ := json.Marshal(inst)
+	for _, shown := range []string{fmt.Sprintf("%v %+v %#v", inst, inst, inst), fmt.Sprintf("%+v %#v", nested, nested), string(js)} {
+		if strings.Contains(shown, "SECRET") {
+			t.Fatalf("the key shows: %s", shown)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "run.state")
+	st, err := bulk.OpenState(path, inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "SECRET") {
+		t.Fatal("the state file holds the key")
 	}
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // Report is what a run did. Failed and Unknown list users (Mint) or tokens (Revoke); a
-// resume (the same call, same files) retries Failed and, for Mint, leaves Unknown alone
+// resume (the same call, on the same state) retries Failed and, for Mint, leaves Unknown alone
 // unless WithRetryUnknown.
 type Report struct {
 	Progress

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,19 +10,20 @@ import (
 	"github.com/clerkgen/signintokens/bulk"
 )
 
-const bulkCreateSynopsis = "bulk create --in users.csv --out links.jsonl [--journal FILE] [--rate 100/10s] [--expires 7d] [--concurrency N] [--retry-unknown] [--base-url URL]"
+const bulkCreateSynopsis = "bulk create --in users.csv --out links.jsonl [--state FILE] [--rate 100/10s] [--expires 7d] [--concurrency N] [--retry-unknown] [--base-url URL] [--fake]"
 
 func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bulk create", stderr)
 	in := fs.String("in", "", "users: CSV with a header naming user_id (optional org_id, expires_in_seconds), or JSON lines; - reads stdin")
-	out := fs.String("out", "", "output: one JSON line per minted token, with its URL and token (credentials); created 0600, appended to on resume")
-	journalPath := fs.String("journal", "", "the run's journal, for resuming (default: the output's name + .journal)")
+	out := fs.String("out", "", "the links file: every minted token with its URL and token (credentials), exported from the state after the run, 0600")
+	statePath := fs.String("state", "", "the run's state file, for resuming (default: --out + .state)")
 	var limit rateLimit
 	fs.Var(&limit, "rate", "the server's rate limit, N/DURATION; the run stays a little under it (default: Clerk's for the key: 100/10s for sk_test_, 1000/10s for sk_live_)")
 	expires := fs.String("expires", "", "lifetime of tokens whose input line names none: a Go duration (90s, 1h) or days (7d); default 30d")
-	concurrency := fs.Int("concurrency", bulk.DefaultConcurrency, "requests in flight at most")
+	concurrency := fs.Int("concurrency", bulk.DefaultConcurrency, fmt.Sprintf("requests in flight at most (1 to %d)", bulk.MaxConcurrency))
 	retryUnknown := fs.Bool("retry-unknown", false, "send again for users whose outcome is unknown (they may end up with two live tokens)")
 	baseURL := fs.String("base-url", "", "API base URL (default: $CLERK_API_URL, else "+api.DefaultBaseURL+")")
+	fake := fs.Bool("fake", false, "mint on the built-in fake Clerk API (tokens are not real); without it, CLERK_SECRET_KEY is required")
 	positional, err := parse(fs, args)
 	if err != nil {
 		return flagExit(err, fs, bulkCreateSynopsis, stdout, stderr)
@@ -36,8 +36,11 @@ func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stder
 		fmt.Fprintln(stderr, "signintoken bulk create: --in and --out are required")
 		return exitUsage
 	case *out == "-":
-		fmt.Fprintln(stderr, "signintoken bulk create: --out must be a file: a resumed run appends to it")
+		fmt.Fprintln(stderr, "signintoken bulk create: --out must be a file: it is written whole, then renamed into place")
 		return exitUsage
+	}
+	if *statePath == "" {
+		*statePath = *out + ".state"
 	}
 	opts, err := bulkOptions(limit, *concurrency, getenv)
 	if err != nil {
@@ -55,27 +58,42 @@ func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stder
 	if *retryUnknown {
 		opts = append(opts, bulk.WithRetryUnknown())
 	}
-	users, err := readUsers(*in)
+	c, inst, stop, err := connectBulk(*baseURL, *fake, getenv, stderr)
 	if err != nil {
-		return fail(stderr, err)
-	}
-
-	c, _, stop, err := connect(*baseURL, getenv, stderr, api.WithRetryPolicy(bulk.ClientRetryPolicy()))
-	if err != nil {
-		return fail(stderr, err)
+		return failBulk(stderr, err)
 	}
 	defer stop()
+	users, err := cancellable(ctx, func() ([]bulk.Input, error) { return readUsers(*in) })
+	if err != nil {
+		return bulkExit(stderr, nil, err)
+	}
+
+	_, statErr := os.Lstat(*statePath)
+	st, err := bulk.OpenState(*statePath, inst)
+	if err != nil {
+		return failBulk(stderr, err)
+	}
+	defer st.Close()
+	if err := st.CheckExport(*out); err != nil { // before anything is sent
+		if os.IsNotExist(statErr) { // made just now, and holds nothing: leave no trace
+			st.Close()
+			os.Remove(*statePath)
+		}
+		return failBulk(stderr, err)
+	}
 	progress := newProgressPrinter(stderr, "minting")
-	files := bulk.Files{Output: *out, Journal: *journalPath}
-	report, err := bulk.Mint(ctx, c, users, files, append(opts, bulk.WithProgress(progress.update))...)
+	report, err := bulk.Mint(ctx, c, users, st, append(opts, bulk.WithProgress(progress.update))...)
 	progress.finish()
 	if report == nil {
-		return fail(stderr, err)
+		return failBulk(stderr, err)
 	}
-	if files.Journal == "" {
-		files.Journal = files.Output + ".journal"
+	// Exported whatever stopped the run: the links file always shows what the state holds.
+	exported, xerr := st.Export(*out)
+	printMintSummary(stdout, report, *statePath, *out, exported)
+	if xerr != nil {
+		failBulk(stderr, fmt.Errorf("the run's tokens are in %s, but the links file could not be written (run 'signintoken bulk export'): %w", *statePath, xerr))
+		return exitError
 	}
-	printMintSummary(stdout, report, files)
 	return bulkExit(stderr, report, err)
 }
 
@@ -94,31 +112,4 @@ func readUsers(path string) ([]bulk.Input, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return users, nil
-}
-
-// bulkOptions turns the flags both subcommands share into options. --rate is the server's
-// limit, parsed as the fake's --rate-limit is; without it, Clerk's for the key's instance.
-func bulkOptions(limit rateLimit, concurrency int, getenv env) ([]bulk.Option, error) {
-	limiter := bulk.LimiterFor(getenv("CLERK_SECRET_KEY")) // reads the prefix only
-	if limit.n > 0 {
-		limiter = bulk.NewLimiter(limit.n, limit.window)
-	}
-	if concurrency < 1 {
-		return nil, fmt.Errorf("--concurrency must be at least 1")
-	}
-	return []bulk.Option{bulk.WithLimiter(limiter), bulk.WithConcurrency(concurrency)}, nil
-}
-
-// bulkExit is the exit status of a finished (or stopped) run: 0 only when every user is done.
-func bulkExit(stderr io.Writer, r *bulk.Report, err error) int {
-	switch {
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintln(stderr, "signintoken: interrupted; requests in flight were answered and recorded. Run the same command again to resume.")
-		return exitError
-	case err != nil:
-		return fail(stderr, err)
-	case r.Failed > 0 || r.Unknown > 0 || r.Remaining > 0:
-		return exitError
-	}
-	return exitOK
 }

@@ -101,7 +101,7 @@ func (pp *progressPrinter) finish() {
 // reason and each unknown user, so that a person (or a script) can act on them. User ids
 // were checked when read (letters, digits, _ and -); reasons are the server's words, so they
 // pass through terminalText.
-func printMintSummary(w io.Writer, r *bulk.Report, files bulk.Files) {
+func printMintSummary(w io.Writer, r *bulk.Report, statePath, out string, exported int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "minted:\t%d\n", r.Done)
 	fmt.Fprintf(tw, "skipped:\t%d\t(done by an earlier run)\n", r.Skipped)
@@ -114,8 +114,8 @@ func printMintSummary(w io.Writer, r *bulk.Report, files bulk.Files) {
 		fmt.Fprintf(tw, "remaining:\t%d\t(not started; run again to resume)\n", r.Remaining)
 	}
 	fmt.Fprintf(tw, "rate:\t%.1f requests/s\t(%d answered 429, %s)\n", r.Rate, r.RateLimited, r.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(tw, "output:\t%s\t(holds credentials: keep it private, delete it once the links are sent)\n", files.Output)
-	fmt.Fprintf(tw, "journal:\t%s\n", files.Journal)
+	fmt.Fprintf(tw, "links:\t%s\t(%d tokens; holds credentials: keep it private, delete it once the links are sent)\n", out, exported)
+	fmt.Fprintf(tw, "state:\t%s\t(also holds the credentials; keep it to resume or undo the run)\n", statePath)
 	tw.Flush()
 	if len(r.Failures) > 0 {
 		fmt.Fprintln(w, "failed users:")
@@ -132,17 +132,18 @@ func printMintSummary(w io.Writer, r *bulk.Report, files bulk.Files) {
 }
 
 // printRevokeSummary prints what a bulk revoke run did.
-func printRevokeSummary(w io.Writer, r *bulk.Report, journal string) {
+func printRevokeSummary(w io.Writer, r *bulk.Report, statePath string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "revoked:\t%d\n", r.Done-r.NotPending)
-	fmt.Fprintf(tw, "not pending:\t%d\t(used, revoked already, or unknown to this server)\n", r.NotPending)
+	fmt.Fprintf(tw, "not pending:\t%d\t(used or revoked already)\n", r.NotPending)
+	fmt.Fprintf(tw, "not found:\t%d\t(unknown to this key's instance; not revoked)\n", r.NotFound)
 	fmt.Fprintf(tw, "skipped:\t%d\t(done by an earlier run)\n", r.Skipped)
 	fmt.Fprintf(tw, "failed:\t%d\t(run again to retry)\n", r.Failed)
 	if r.Remaining > 0 {
 		fmt.Fprintf(tw, "remaining:\t%d\t(not started; run again to resume)\n", r.Remaining)
 	}
 	fmt.Fprintf(tw, "rate:\t%.1f requests/s\t(%d answered 429, %s)\n", r.Rate, r.RateLimited, r.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(tw, "journal:\t%s\n", journal)
+	fmt.Fprintf(tw, "state:\t%s\n", statePath)
 	tw.Flush()
 	if len(r.Failures) > 0 {
 		fmt.Fprintln(w, "failed tokens:")

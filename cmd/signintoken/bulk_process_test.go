@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/clerkgen/signintokens/api"
+	"github.com/clerkgen/signintokens/bulk"
 	"github.com/clerkgen/signintokens/clienttest"
 )
 
@@ -86,29 +88,25 @@ func outputUsers(t *testing.T, path string) map[string]string {
 	return m
 }
 
-// pendingIntents reads a journal: the users whose last event is an intent, with no outcome.
-func pendingIntents(t *testing.T, path string) map[string]bool {
+// stateOf reads a run's state file as the next run would (the process that held it is gone):
+// user id → token id for every minted token (exported to a file of the test's), and the users
+// whose outcome is unknown (an intent with no outcome, or an answer that may hide a token).
+func stateOf(t *testing.T, statePath string) (minted map[string]string, unknown []string) {
 	t.Helper()
-	last := map[string]string{}
-	for _, raw := range fileLines(t, path) {
-		var e struct {
-			Event  string `json:"event"`
-			UserID string `json:"user_id"`
-		}
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			continue // a torn last line: the next run cuts it off
-		}
-		if e.UserID != "" {
-			last[e.UserID] = e.Event
-		}
+	st, err := bulk.OpenExistingState(statePath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := map[string]bool{}
-	for u, ev := range last {
-		if ev == "intent" {
-			out[u] = true
-		}
+	defer st.Close()
+	links := filepath.Join(t.TempDir(), "links.jsonl")
+	if _, err := st.Export(links); err != nil {
+		t.Fatal(err)
 	}
-	return out
+	status, err := st.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outputUsers(t, links), status.UnknownUsers
 }
 
 func fileLines(t *testing.T, path string) []string {
@@ -245,12 +243,14 @@ func TestBulkCreateAtTheRateLimit(t *testing.T) {
 		n, elapsed.Round(time.Millisecond), rate, rate/2, tooMany)
 }
 
-// TestBulkCreateSurvivesSIGKILL kills bulk create with SIGKILL at random points, resuming
-// each time, then lets it finish. On the fake's side: at most one token per user. In the
-// files: every user is in the output or listed unknown, and the unknown ones are exactly
-// those whose request was in flight (intent recorded, outcome not) at one of the kills.
+// TestBulkCreateSurvivesSIGKILL kills bulk create with SIGKILL at random points 20 times,
+// resuming each time, then lets it finish and undoes it. On the fake's side: at most one token
+// per user. In the state: every user minted or unknown, and the unknown ones exactly those
+// whose request was in flight (intent recorded, outcome not) at one of the kills. The final
+// export lists every minted user once, with the fake's token; the undo leaves pending only
+// tokens whose answers a kill cut off.
 func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
-	const n, kills, concurrency = 300, 6, 8
+	const n, kills, concurrency = 1200, 20, 8
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("seed %d", seed)
@@ -275,7 +275,7 @@ func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		// Kill after a random number of new tokens, plus up to 15 ms, so that the kill lands
-		// anywhere: between intent and request, with requests in flight, between output and journal.
+		// anywhere: between intent and request, with requests in flight, in a commit.
 		target := len(fake.Tokens()) + 5 + rng.IntN(30)
 		deadline := time.Now().Add(30 * time.Second)
 		for len(fake.Tokens()) < target && time.Now().Before(deadline) {
@@ -288,25 +288,26 @@ func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
 		if !errors.As(err, &exitErr) || exitErr.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 			t.Fatalf("kill %d: the run ended before it was killed (%v); make the test's user count larger\n%s", k+1, err, stderr.String())
 		}
-		done := outputUsers(t, out)
+		done, unknown := stateOf(t, out+".state")
 		before := len(inFlight)
-		for u := range pendingIntents(t, out+".journal") {
-			if _, ok := done[u]; !ok {
-				inFlight[u] = true
+		for _, u := range unknown {
+			if _, ok := done[u]; ok {
+				t.Errorf("kill %d: %s is both minted and unknown", k+1, u)
 			}
+			inFlight[u] = true
 		}
 		// Only what the workers held at the kill: at most one user each.
 		if held := len(inFlight) - before; held > concurrency {
 			t.Errorf("kill %d left %d users in flight, more than the %d workers", k+1, held, concurrency)
 		}
-		// What the fake minted and the output lacks was in flight, nothing else.
+		// What the fake minted and the state lacks was in flight, nothing else.
 		for u, toks := range fake.tokensPerUser() {
 			if _, ok := done[u]; !ok && !inFlight[u] {
-				t.Errorf("kill %d: %s has %d token(s) on the fake, but is neither in the output nor in flight", k+1, u, len(toks))
+				t.Errorf("kill %d: %s has %d token(s) on the fake, but is neither in the state nor in flight", k+1, u, len(toks))
 			}
 		}
-		t.Logf("kill %d: %d tokens on the fake, %d in the output, %d in flight so far", k+1, len(fake.Tokens()), len(done), len(inFlight))
 	}
+	t.Logf("%d kills: %d tokens on the fake, %d in flight at a kill", kills, len(fake.Tokens()), len(inFlight))
 
 	cmd := run()
 	var stdout, stderr strings.Builder
@@ -321,15 +322,9 @@ func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
 	}
 
 	perUser := fake.tokensPerUser()
-	minted := outputUsers(t, out)
+	minted := outputUsers(t, out) // fails on a user listed twice
 	unknown := listedUnknown(stdout.String())
-	wantUnknown := slices.Sorted(func(yield func(string) bool) {
-		for u := range inFlight {
-			if !yield(u) {
-				return
-			}
-		}
-	})
+	wantUnknown := slices.Sorted(maps.Keys(inFlight))
 	if !slices.Equal(unknown, wantUnknown) {
 		t.Errorf("listed unknown %v, want those in flight at a kill %v", unknown, wantUnknown)
 	}
@@ -341,14 +336,31 @@ func TestBulkCreateSurvivesSIGKILL(t *testing.T) {
 		_, inOutput := minted[id]
 		switch {
 		case inOutput && inFlight[id]:
-			t.Errorf("%s is in the output and unknown", id)
+			t.Errorf("%s is in the export and unknown", id)
 		case !inOutput && !inFlight[id]:
-			t.Errorf("%s is neither in the output nor unknown", id)
+			t.Errorf("%s is neither in the export nor unknown", id)
 		case inOutput && (len(toks) != 1 || toks[0].ID != minted[id]):
-			t.Errorf("%s: the output's token is not the fake's", id)
+			t.Errorf("%s: the export's token is not the fake's", id)
 		}
 	}
-	t.Logf("%d kills: %d users minted, %d unknown (in flight at a kill), max tokens per user on the fake: 1", kills, len(minted), len(unknown))
+
+	// The undo, from the export: what stays pending is only what a kill cut the answer off.
+	undo := exec.Command(bin, "bulk", "revoke", "--in", out, "--rate", "1000/1s")
+	undo.Env = fake.env()
+	if b, err := undo.CombinedOutput(); err != nil {
+		t.Fatalf("undo: %v\n%s", err, b)
+	}
+	cutOff := 0
+	for _, tok := range fake.Tokens() {
+		if tok.Status != api.StatusPending {
+			continue
+		}
+		if !inFlight[tok.UserID] {
+			t.Errorf("after the undo, %s of %s is pending, though its answer was recorded", tok.ID, tok.UserID)
+		}
+		cutOff++
+	}
+	t.Logf("%d users minted, %d unknown (in flight at a kill), %d of them with a token the undo could not know; max tokens per user on the fake: 1", len(minted), len(unknown), cutOff)
 }
 
 // TestBulkRevokeUndoesARun: bulk revoke of a finished run, killed once halfway and resumed,
@@ -441,11 +453,9 @@ func TestBulkCreateStopsCleanlyOnSIGINT(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr.String(), "Run the same command again to resume") {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
-	done := outputUsers(t, out)
-	for u := range pendingIntents(t, out+".journal") {
-		if _, ok := done[u]; !ok {
-			t.Errorf("%s was left in flight by SIGINT", u)
-		}
+	done := outputUsers(t, out) // exported, interrupted or not
+	if _, unknown := stateOf(t, out+".state"); len(unknown) > 0 {
+		t.Errorf("%v were left in flight by SIGINT", unknown)
 	}
 	if len(done) != len(fake.Tokens()) || len(done) >= n {
 		t.Fatalf("after SIGINT: %d in the output, %d on the fake, of %d", len(done), len(fake.Tokens()), n)

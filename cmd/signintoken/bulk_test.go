@@ -49,23 +49,23 @@ func writeFile(t *testing.T, name, content string) string {
 	return path
 }
 
-// TestBulkCreateOnTheBuiltInFake: with no key, bulk create mints on the built-in fake, writes
-// the output and its journal 0600, and prints a summary; exit 0.
+// TestBulkCreateOnTheBuiltInFake: with --fake, bulk create mints on the built-in fake, writes
+// the links file and the state 0600, and prints a summary; exit 0.
 func TestBulkCreateOnTheBuiltInFake(t *testing.T) {
 	in := writeFile(t, "users.csv", "user_id,org_id,expires_in_seconds\nuser_a,,\nuser_b,org_1,60\nuser_a,,\n")
 	out := filepath.Join(t.TempDir(), "links.jsonl")
-	code, stdout, stderr := signintoken(t, nil, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s", "--expires", "2d")
+	code, stdout, stderr := signintoken(t, nil, "bulk", "create", "--fake", "--in", in, "--out", out, "--rate", "1000/1s", "--expires", "2d")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	wantCounts(t, stdout, map[string]int{"minted": 2, "duplicates": 1, "failed": 0, "unknown": 0})
-	if !strings.Contains(stdout, out+" ") || !strings.Contains(stdout, out+".journal\n") {
+	if !strings.Contains(stdout, out+" ") || !strings.Contains(stdout, out+".state ") {
 		t.Errorf("summary does not name the files:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "built-in fake") || !strings.Contains(stderr, "2/2 settled") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
-	for _, path := range []string{out, out + ".journal"} {
+	for _, path := range []string{out, out + ".state"} {
 		info, err := os.Stat(path)
 		if err != nil || info.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v, mode %v", path, err, info.Mode())
@@ -85,8 +85,8 @@ func TestBulkCreateOnTheBuiltInFake(t *testing.T) {
 			t.Errorf("a token or sign-in URL reached the terminal:\n%s\n%s", stdout, stderr)
 		}
 	}
-	// Run again: nothing to do, and the output is appended to, not replaced.
-	code, stdout, _ = signintoken(t, nil, "bulk", "create", "--in", in, "--out", out, "--rate", "1000/1s")
+	// Run again: nothing to do, and the links file is exported again, whole.
+	code, stdout, _ = signintoken(t, nil, "bulk", "create", "--fake", "--in", in, "--out", out, "--rate", "1000/1s")
 	if code != exitOK {
 		t.Fatalf("second run: exit %d\n%s", code, stdout)
 	}
@@ -102,7 +102,7 @@ func TestBulkCreateReadsStdin(t *testing.T) {
 	stdin = strings.NewReader(`{"user_id":"user_a"}` + "\n" + `{"user_id":"user_b","org_id":"org_1"}` + "\n")
 	defer func() { stdin = old }()
 	out := filepath.Join(t.TempDir(), "links.jsonl")
-	code, stdout, stderr := signintoken(t, nil, "bulk", "create", "--in", "-", "--out", out, "--rate", "1000/1s")
+	code, stdout, stderr := signintoken(t, nil, "bulk", "create", "--fake", "--in", "-", "--out", out, "--rate", "1000/1s")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -126,12 +126,18 @@ func TestBulkUsage(t *testing.T) {
 		{[]string{"bulk", "create", "--in", users, "--out", out, "extra"}, `unexpected argument "extra"`},
 		{[]string{"bulk", "create", "--in", users, "--out", out, "--rate", "100"}, "flag -rate"},
 		{[]string{"bulk", "create", "--in", users, "--out", out, "--rate", "100/0s"}, "flag -rate"},
-		{[]string{"bulk", "create", "--in", users, "--out", out, "--concurrency", "0"}, "--concurrency must be at least 1"},
+		{[]string{"bulk", "create", "--in", users, "--out", out, "--concurrency", "0"}, "--concurrency must be from 1 to 256"},
+		{[]string{"bulk", "create", "--in", users, "--out", out, "--concurrency", "4000000"}, "--concurrency must be from 1 to 256"},
 		{[]string{"bulk", "create", "--in", users, "--out", out, "--expires", "soon"}, "--expires"},
-		{[]string{"bulk", "create", "--in", users + ".missing", "--out", out}, "--in"},
-		{[]string{"bulk", "create", "--in", badLine, "--out", out}, "line 3: expires_in_seconds"},
-		{[]string{"bulk", "revoke"}, "--in FILE is required"},
+		{[]string{"bulk", "create", "--in", users, "--out", out}, "CLERK_SECRET_KEY is not set (or is empty)"},
+		{[]string{"bulk", "create", "--fake", "--in", users + ".missing", "--out", out}, "--in"},
+		{[]string{"bulk", "create", "--fake", "--in", badLine, "--out", out}, "line 3: expires_in_seconds"},
+		{[]string{"bulk", "revoke"}, "give --state FILE"},
 		{[]string{"bulk", "revoke", "--in", users}, "--in"},
+		{[]string{"bulk", "revoke", "--state", out + ".state"}, "--state"},
+		{[]string{"bulk", "export", "--state", out + ".state"}, "--out FILE are required"},
+		{[]string{"bulk", "export", "--state", out + ".state", "--out", out}, "no such file"},
+		{[]string{"bulk", "status"}, "--state FILE is required"},
 	} {
 		code, _, stderr := signintoken(t, nil, tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
@@ -179,8 +185,8 @@ func TestBulkExitStatus(t *testing.T) {
 		t.Fatalf("revoke: exit %d\n%s", code, stdout)
 	}
 	wantCounts(t, stdout, map[string]int{"revoked": 3, "not pending": 0, "failed": 0})
-	if _, err := os.Stat(out + ".revoke.journal"); err != nil || !strings.Contains(stdout, out+".revoke.journal\n") {
-		t.Errorf("revoke's journal is not <in>.revoke.journal (%v):\n%s", err, stdout)
+	if !strings.Contains(stdout, out+".state\n") {
+		t.Errorf("revoke did not record its revocations in the run's state, %s.state:\n%s", out, stdout)
 	}
 	for _, tok := range fake.Tokens() {
 		if tok.Status != api.StatusRevoked {
@@ -251,7 +257,7 @@ func TestBulkSummaryEscapesTheServersWords(t *testing.T) {
 	// failure's error can come from elsewhere (a transport, a file system).
 	var buf bytes.Buffer
 	printMintSummary(&buf, &bulk.Report{Failures: []bulk.Failure{{UserID: "user_a", Err: errors.New("\x1b[2J\nerror: fake line")}}},
-		bulk.Files{Output: "o", Journal: "j"})
+		"s", "o", 0)
 	if strings.Contains(buf.String(), "\x1b") || !strings.Contains(buf.String(), `user_a: \x1b[2J\nerror: fake line`) {
 		t.Fatalf("summary shows an error raw:\n%q", buf.String())
 	}

@@ -55,6 +55,10 @@ func main() {
 	// token was minted. Asking for SIGPIPE turns that into an EPIPE write error, which the
 	// command reports with the token's id (see outputFailed).
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal cancels ctx; a second one now ends the process at once
+	}()
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -71,11 +75,13 @@ Usage:
   signintoken fake [--addr 127.0.0.1:8080]
   signintoken bulk create --in users.csv --out links.jsonl [--rate 100/10s] [--expires 7d]
   signintoken bulk revoke --in links.jsonl
+  signintoken bulk export | status --state links.jsonl.state
   signintoken version | --version
 
 Environment:
-  CLERK_SECRET_KEY  secret key (sk_test_… or sk_live_…). Unset: create, revoke and bulk use the
-                    built-in fake Clerk API, in process; nothing leaves this machine.
+  CLERK_SECRET_KEY  secret key (sk_test_… or sk_live_…). Unset: create and revoke use the
+                    built-in fake Clerk API, in process; nothing leaves this machine. bulk
+                    refuses to run without it unless given --fake.
   CLERK_API_URL     the API's origin, or a URL ending in /v1 (default ` + api.DefaultBaseURL + `);
                     --base-url overrides.
 
