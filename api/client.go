@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	signintokens "github.com/clerkgen/signintokens"
@@ -50,9 +51,16 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if err := checkKeyForURL(secretKey, cfg.baseURL); err != nil {
+		return nil, err
+	}
 	hc := cfg.httpClient
 	if !cfg.httpClientSet {
-		hc = newDefaultHTTPClient()
+		hc = newDefaultHTTPClient(strings.HasPrefix(cfg.baseURL, "http://"), cfg.dial)
+	}
+	rt, err := wrap(hc.Transport, cfg.wrappers)
+	if err != nil {
+		return nil, err
 	}
 	ua := userAgent
 	if cfg.product != "" {
@@ -75,7 +83,7 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 		return nil
 	}
 	raw, err := gen.NewClientWithResponses(cfg.baseURL,
-		gen.WithHTTPClient(newDoer(hc, redact)), gen.WithRequestEditorFn(setHeaders))
+		gen.WithHTTPClient(newDoer(hc, rt, len(cfg.wrappers) > 0, redact)), gen.WithRequestEditorFn(setHeaders))
 	if err != nil {
 		return nil, invalidInput("base URL does not parse")
 	}

@@ -20,6 +20,8 @@ type config struct {
 	retry         RetryPolicy
 	logger        *slog.Logger
 	product       string
+	wrappers      []func(http.RoundTripper) http.RoundTripper // WithTransportWrapper's, in order
+	dial          dialFunc                                    // the default transport's dialer; nil but in tests
 }
 
 func defaultConfig() config {
