@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // withDial replaces the default transport's dialer: the test's stand-in for a resolver
@@ -118,29 +119,21 @@ type misdirected struct {
 func (m misdirected) RemoteAddr() net.Addr { return m.remote }
 
 // TestPlainHTTPGoesOnlyToALoopbackAddress: "localhost" is a name, resolved through
-// /etc/hosts and DNS like any other; the client checks the address it reached, and a
-// connection that is not to loopback is closed before anything, the key above all, is
-// written on it. The call is not retried: another attempt would dial the same name.
+// /etc/hosts and DNS like any other; the client checks the address each connection reached,
+// and one that is not loopback is closed before anything, the key above all, is written on
+// it. The call is not retried: another attempt would dial the same name. With the client's
+// own transport the dialer checks; with a caller's, the connection the transport reports.
 func TestPlainHTTPGoesOnlyToALoopbackAddress(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	received := make(chan int64, 16)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				n, _ := io.Copy(io.Discard, c)
-				c.Close()
-				received <- n
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close() })
+	acceptAll(t, l, func(c net.Conn) {
+		n, _ := io.Copy(io.Discard, c)
+		c.Close()
+		received <- n
+	})
 
 	for _, remote := range []string{"203.0.113.7:80", "[2001:db8::7]:80", "10.0.0.1:80"} {
 		var dials atomic.Int32
@@ -156,19 +149,27 @@ func TestPlainHTTPGoesOnlyToALoopbackAddress(t *testing.T) {
 			}
 			return misdirected{c, elsewhere}, nil
 		}
-		c, err := NewClient(testKey, WithBaseURL("http://localhost:8080"), withDial(dial), fastRetries(4))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
-		if !errors.Is(err, errNotLoopback) {
-			t.Errorf("localhost resolved to %s: Create = %v; want errNotLoopback", remote, err)
-		}
-		if n := dials.Load(); n != 1 {
-			t.Errorf("localhost resolved to %s: %d dials; want 1, the refusal not retried", remote, n)
-		}
-		if n := <-received; n != 0 {
-			t.Errorf("localhost resolved to %s: %d bytes were sent on the connection", remote, n)
+		callers := &http.Client{Transport: &http.Transport{DialContext: dial}}
+		for name, opt := range map[string]Option{"default client": withDial(dial), "caller's client": WithHTTPClient(callers)} {
+			dials.Store(0)
+			c, err := NewClient(testKey, WithBaseURL("http://localhost:8080"), opt, fastRetries(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The bound only ends a call that sent the request: the listener never answers.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_, err = c.Create(ctx, CreateParams{UserID: "user_2abc"})
+			cancel()
+			c.hc.CloseIdleConnections()
+			if !errors.Is(err, errNotLoopback) {
+				t.Errorf("%s, localhost resolved to %s: Create = %v; want errNotLoopback", name, remote, err)
+			}
+			if n := dials.Load(); n != 1 {
+				t.Errorf("%s, localhost resolved to %s: %d dials; want 1, the refusal not retried", name, remote, n)
+			}
+			if n := <-received; n != 0 {
+				t.Errorf("%s, localhost resolved to %s: %d bytes were sent on the connection", name, remote, n)
+			}
 		}
 	}
 }

@@ -77,12 +77,38 @@ func dialLoopbackOnly(dial dialFunc) dialFunc {
 		if err != nil {
 			return nil, err
 		}
-		if tcp, ok := conn.RemoteAddr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+		if !isLoopbackConn(conn) {
 			conn.Close()
 			return nil, errNotLoopback
 		}
 		return conn, nil
 	}
+}
+
+// isLoopbackConn reports whether c reached this machine: a TCP connection to a loopback
+// address, or a Unix socket. Anything else, an address of a kind it does not know included,
+// is not.
+func isLoopbackConn(c net.Conn) bool {
+	switch a := c.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
+// checkConnIsLoopback makes a transport of the caller's that reports its connections
+// (net/http's do, through httptrace) close, before a byte of the request is written on it,
+// one that did not reach a loopback address, and set refused. A transport reports the
+// connection (GotConn) before it writes on it, HTTP/1 and HTTP/2 alike.
+func checkConnIsLoopback(ctx context.Context, refused *atomic.Bool) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		if info.Conn != nil && !isLoopbackConn(info.Conn) {
+			refused.Store(true)
+			info.Conn.Close()
+		}
+	}})
 }
 
 // sendingClient returns the copy of hc that a doer sends through rt (hc's transport, or the
@@ -141,19 +167,32 @@ type doer struct {
 	hc      *http.Client        // sendingClient's copy: redirects come back as responses
 	redact  func(string) string // removes the client's key from text (see cleanTransportError)
 	wrapped bool                // rt has the caller's wrappers over sendOnce, which needs a ticket
-}
-
-// newDoer sends through rt with hc's settings; wrapped says rt is the chain wrap made.
-func newDoer(hc *http.Client, rt http.RoundTripper, wrapped bool, redact func(string) string) doer {
-	return doer{hc: sendingClient(hc, rt), redact: redact, wrapped: wrapped}
+	// checkConns: plain http through a caller's transport, whose dialer is not the client's
+	// own (dialLoopbackOnly): each connection it reports is checked (checkConnIsLoopback).
+	checkConns bool
 }
 
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	noReplay(req)
-	if d.wrapped {
-		req = req.WithContext(withTicket(req.Context()))
+	var refused *atomic.Bool
+	if d.wrapped || d.checkConns {
+		ctx := req.Context()
+		if d.wrapped {
+			ctx = withTicket(ctx)
+		}
+		if d.checkConns {
+			refused = new(atomic.Bool)
+			ctx = checkConnIsLoopback(ctx, refused)
+		}
+		req = req.WithContext(ctx)
 	}
 	resp, err := d.hc.Do(req)
+	if refused != nil && refused.Load() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		return nil, errNotLoopback
+	}
 	if err != nil {
 		return nil, cleanTransportError(err, d.redact)
 	}
