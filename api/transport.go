@@ -111,15 +111,14 @@ func checkConnIsLoopback(ctx context.Context, refused *atomic.Bool) context.Cont
 	}})
 }
 
-// sendingClient returns the copy of hc that a doer sends through rt (hc's transport, or the
-// chain wrap made of it), which never follows a redirect; the caller's own client is left as
-// it was. Its transport is rt under keepRedirects, which hides
-// a 3xx response's Location from http.Client, which then hands the response back as it is.
-// Refusing redirects in CheckRedirect alone is not enough: http.Client parses Location before
-// it asks CheckRedirect, and a Location that does not parse came back as a transport error
-// quoting the server's text, instead of an *Error with the status (found by FuzzResponse).
-// The doer puts Location back before anyone reads the response. CheckRedirect refuses all
-// the same.
+// sendingClient returns the copy of hc that a doer sends through, which never follows a
+// redirect; the caller's own client is left as it was. Its transport is rt (hc's, or the
+// chain wrap made of it) under keepRedirects, which hides a 3xx response's Location from
+// http.Client, which then hands the response back as it is. Refusing redirects in
+// CheckRedirect alone is not enough: http.Client parses Location before it asks
+// CheckRedirect, and a Location that does not parse came back as a transport error quoting
+// the server's text, instead of an *Error with the status (found by FuzzResponse). The doer
+// puts Location back before anyone reads the response. CheckRedirect refuses all the same.
 func sendingClient(hc *http.Client, rt http.RoundTripper) *http.Client {
 	c := *hc
 	c.Transport = keepRedirects{rt}
