@@ -161,7 +161,7 @@ func TestPlainHTTPGoesOnlyToALoopbackAddress(t *testing.T) {
 			_, err = c.Create(ctx, CreateParams{UserID: "user_2abc"})
 			cancel()
 			c.hc.CloseIdleConnections()
-			if !errors.Is(err, errNotLoopback) {
+			if !errors.Is(err, errNotLoopback) || !errors.Is(err, ErrInvalidInput) {
 				t.Errorf("%s, localhost resolved to %s: Create = %v; want errNotLoopback", name, remote, err)
 			}
 			if n := dials.Load(); n != 1 {

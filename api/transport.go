@@ -63,9 +63,10 @@ func newDefaultHTTPClient(plainHTTP bool, dial dialFunc) *http.Client {
 }
 
 // errNotLoopback is the error of a plain-http connection that reached an address that is not
-// loopback: nothing was sent on it, and nothing will be, however often the call is tried.
-var errNotLoopback = errors.New("refused to send over plain http to an address that is not loopback " +
-	"(the base URL's host did not resolve to this machine); http is for the fake and tests on loopback, use https")
+// loopback: nothing was sent on it, and nothing will be, however often the call is tried. It
+// is the base URL that is wrong, so it wraps ErrInvalidInput.
+var errNotLoopback = fmt.Errorf("%w: plain http reached an address that is not loopback (the base URL's host "+
+	"did not resolve to this machine), so nothing was sent; http is for the fake and tests on loopback, use https", ErrInvalidInput)
 
 // dialLoopbackOnly dials as dial does, then closes, before anything is written, a connection
 // whose far end is not a loopback address. A host's name proves nothing: "localhost" is
