@@ -94,10 +94,11 @@
 // by any retry loop and, for HTTP/2, without a bound; every request this package sends
 // (including through [Client.Raw]) leaves with no means to be rewound, so a transport cannot
 // replay it, and the retry decision above is the only one. This holds through
-// [WithTransportWrapper]: below the wrappers, each request reaches the transport at most once
-// and again without a GetBody, so a wrapper that buffers a body to resend it, or puts a
-// GetBody back, gets an error for its second send and sends nothing. A RoundTripper given
-// with [WithHTTPClient] is the transport itself: it must not buffer and resend request bodies.
+// [WithTransportWrapper]: below the wrappers, each request reaches the transport at most
+// once, and again without a GetBody. A wrapper that buffers a body to send it again gets an
+// error for the second send, which sends nothing; a GetBody it puts back is taken away. A
+// RoundTripper given with [WithHTTPClient] is the transport itself: it must not buffer and
+// resend request bodies.
 //
 // # Transport
 //
