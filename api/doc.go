@@ -116,11 +116,11 @@
 // host must be loopback by name (127.0.0.1, ::1, localhost), and the client also checks the
 // address each connection reached, since "localhost" is resolved through /etc/hosts and DNS
 // like any name: a connection that is not to a loopback address (nor a Unix socket) is
-// closed before anything is written on it, and the call fails, unretried. The client's own
-// transport checks as it dials; a caller's, each connection it reports through
-// [net/http/httptrace] (net/http's transports do; one that reports none, such as an
-// in-memory RoundTripper, is the caller's to trust). A live key is never sent over plain
-// http at all (see Input checks).
+// closed before anything is written on it, and the call fails, unretried, with an error
+// wrapping [ErrInvalidInput]. The client's own transport checks as it dials; a caller's,
+// each connection it reports through [net/http/httptrace] (net/http's transports do; one
+// that reports none, such as an in-memory RoundTripper, is the caller's to trust). A live
+// key is never sent over plain http at all (see Input checks).
 //
 // [WithTransportWrapper] wraps the transport the client sends through (its own, or the one
 // given with WithHTTPClient) for tracing, metrics or request signing, keeping its settings;
