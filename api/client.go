@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	signintokens "github.com/clerkgen/signintokens"
@@ -50,9 +51,17 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if err := checkKeyForURL(secretKey, cfg.baseURL); err != nil {
+		return nil, err
+	}
+	plainHTTP := strings.HasPrefix(cfg.baseURL, "http://")
 	hc := cfg.httpClient
 	if !cfg.httpClientSet {
-		hc = newDefaultHTTPClient()
+		hc = newDefaultHTTPClient(plainHTTP, cfg.dial)
+	}
+	rt, err := wrap(hc.Transport, cfg.wrappers)
+	if err != nil {
+		return nil, err
 	}
 	ua := userAgent
 	if cfg.product != "" {
@@ -74,8 +83,9 @@ func NewClient(secretKey string, opts ...Option) (*Client, error) {
 		req.Header["Clerk-Api-Version"] = version
 		return nil
 	}
+	send := doer{hc: sendingClient(hc, rt), redact: redact, wrapped: len(cfg.wrappers) > 0, checkConns: plainHTTP && cfg.httpClientSet}
 	raw, err := gen.NewClientWithResponses(cfg.baseURL,
-		gen.WithHTTPClient(newDoer(hc, redact)), gen.WithRequestEditorFn(setHeaders))
+		gen.WithHTTPClient(send), gen.WithRequestEditorFn(setHeaders))
 	if err != nil {
 		return nil, invalidInput("base URL does not parse")
 	}

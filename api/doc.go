@@ -30,6 +30,9 @@
 //   - a secret key that is not sk_test_… or sk_live_… in printable ASCII;
 //   - a base URL that is not https (or plain http to a loopback host), that carries user info,
 //     a query or a fragment, or whose path is neither empty nor ends in /v1 (see [WithBaseURL]);
+//   - a live key (sk_live_…) with a plain http base URL, loopback included: only tests and the
+//     fake use http, and the fake refuses live keys;
+//   - a nil [WithTransportWrapper] function, or one that returns nil;
 //   - a [RetryPolicy] outside its bounds;
 //   - a nil context, and a call on a Client that [NewClient] did not make (nil or zero).
 //
@@ -72,9 +75,10 @@
 // [WithRetryPolicy]; full-jitter backoff), and only where a second attempt is safe. After
 // each failed attempt the client decides from what the failure says Clerk did:
 //
-//   - Nothing: the connection failed before the request was sent in full, the HTTP/2 server
-//     declared the request unprocessed (RST_STREAM REFUSED_STREAM, or a GOAWAY below its
-//     stream), or Clerk answered 429. Create and Revoke are both retried.
+//   - Nothing: the connection failed before the request was sent in full (a refused dial, a
+//     proxy that refused the CONNECT, a failed TLS handshake), the HTTP/2 server declared the
+//     request unprocessed (RST_STREAM REFUSED_STREAM, or a GOAWAY below its stream), or Clerk
+//     answered 429. Create and Revoke are both retried.
 //   - Maybe something: the response was lost (a dropped connection, a reset stream, a
 //     timeout) or a gateway answered 502, 503 or 504. Only Revoke is retried. Create is not:
 //     Clerk may have minted the token, and a second attempt would mint a second live
@@ -93,18 +97,51 @@
 // their own (HTTP/2 after a GOAWAY or a reset stream, HTTP/1 on a reused connection), unseen
 // by any retry loop and, for HTTP/2, without a bound; every request this package sends
 // (including through [Client.Raw]) leaves with no means to be rewound, so a transport cannot
-// replay it, and the retry decision above is the only one. A RoundTripper of your own must
-// not buffer and resend request bodies either.
+// replay it, and the retry decision above is the only one. This holds through
+// [WithTransportWrapper]: below the wrappers, each request reaches the transport at most
+// once, and again without a GetBody. A wrapper that buffers a body to send it again gets an
+// error for the second send, which sends nothing; a GetBody it puts back is taken away. A
+// RoundTripper given with [WithHTTPClient] is the transport itself: it must not buffer and
+// resend request bodies.
 //
 // # Transport
 //
-// Without [WithHTTPClient], the client builds its own [*http.Client]: a 30s timeout per
-// attempt, HTTP/2, a pool of up to 32 connections per host shared by all goroutines, and at
-// most 64 KiB of response headers. A client given with WithHTTPClient is used with its
-// transport and timeout, through a copy that never follows redirects; the caller's own
-// client is not modified. Every call returns when its context ends, whatever the server
-// sends: a 1xx response (whose body would be the raw connection, which no deadline covers)
-// is never read.
+// Without [WithHTTPClient], the client builds its own [*http.Client], from a configuration of
+// its own rather than a copy of [http.DefaultTransport] (which any package in the program may
+// have changed): a 30s timeout per attempt, TLS 1.2 or later with certificates always
+// checked, HTTP/2, a pool of up to 32 connections per host shared by all goroutines, at most
+// 64 KiB of response headers, and proxies from the environment (below). A client given with
+// WithHTTPClient is used with its transport, TLS settings and timeout, through a copy that
+// never follows redirects; the caller's own client is not modified. Every call returns when
+// its context ends, whatever the server sends: a 1xx response (whose body would be the raw
+// connection, which no deadline covers) is never read.
+//
+// Plain http carries the key in clear, so it is for tests and the fake only: the base URL's
+// host must be loopback by name (127.0.0.1, ::1, localhost), and the client also checks the
+// address each connection reached, since "localhost" is resolved through /etc/hosts and DNS
+// like any name: a connection that is not to a loopback address (nor a Unix socket) is
+// closed before anything is written on it, and the call fails, unretried, with an error
+// wrapping [ErrInvalidInput]. The client's own transport checks as it dials; a caller's,
+// each connection it reports through [net/http/httptrace] (net/http's transports do; one
+// that reports none, such as an in-memory RoundTripper, is the caller's to trust). A live
+// key is never sent over plain http at all (see Input checks).
+//
+// [WithTransportWrapper] wraps the transport the client sends through (its own, or the one
+// given with WithHTTPClient) for tracing, metrics or request signing, keeping its settings;
+// examples/otel in the repository traces the client with OpenTelemetry's otelhttp.
+//
+// # Proxies
+//
+// The client's own transport takes its proxy from the environment exactly as net/http's
+// default client does ([http.ProxyFromEnvironment]): HTTPS_PROXY (or https_proxy) for
+// https base URLs, NO_PROXY to exempt hosts, read once per process; loopback hosts never go
+// through a proxy. An https request goes through the proxy's CONNECT tunnel, so the proxy
+// sees Clerk's host name but not the key, the request or the token. A proxy that refuses the
+// CONNECT (403, 407 Proxy Authentication Required, 502, or a connection closed unanswered)
+// passed nothing on: Clerk cannot have seen the request, so Create is retried like any
+// connection that failed before sending. Proxy credentials go in the proxy URL
+// (http://user:pass@proxy:3128). For another proxy setup, give a client of your own with
+// WithHTTPClient (its Transport's Proxy field).
 //
 // # Secrets
 //

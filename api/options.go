@@ -20,6 +20,8 @@ type config struct {
 	retry         RetryPolicy
 	logger        *slog.Logger
 	product       string
+	wrappers      []func(http.RoundTripper) http.RoundTripper // WithTransportWrapper's, in order
+	dial          dialFunc                                    // the default transport's dialer; nil but in tests
 }
 
 func defaultConfig() config {
@@ -34,7 +36,9 @@ func defaultConfig() config {
 // "http://127.0.0.1:8080" (the client adds /v1, as Clerk's CLERK_API_URL is read) or a URL
 // ending in /v1 such as "https://api.clerk.com/v1". It must be https, or plain http to a
 // loopback host (127.0.0.1, ::1, localhost) for tests and the fake API; no user info, query
-// or fragment. Default: DefaultBaseURL.
+// or fragment. Plain http is refused for a live key, and the client's own transport sends it
+// only to an address that is loopback when dialled (see Transport in the package
+// documentation). Default: DefaultBaseURL.
 func WithBaseURL(baseURL string) Option {
 	return func(c *config) { c.baseURL = baseURL }
 }

@@ -127,6 +127,8 @@ func effectOf(err error, sent bool) (effect, string) {
 		return answered, "answered"
 	case errors.Is(err, ErrInvalidResponse):
 		return answered, "2xx that is not a sign-in token"
+	case errors.Is(err, errNotLoopback):
+		return answered, "refused before sending: plain http to an address that is not loopback"
 	case !sent:
 		return notActed, "connection failed before the request was sent"
 	case isH2Unprocessed(err):

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,40 +28,101 @@ const (
 // default is 10 MiB); what an *Error keeps of them is bounded again (see errors.go).
 const maxHeaderBytes = 64 << 10
 
-// newDefaultHTTPClient builds the client used when no WithHTTPClient is given.
-func newDefaultHTTPClient() *http.Client {
-	var t *http.Transport
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t = dt.Clone() // proxy from env, dial and TLS timeouts
-	} else {
-		// Another package replaced http.DefaultTransport (tracing libraries do): start from
-		// net/http's defaults instead of from whatever it is.
-		t = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
-		}
+// dialFunc dials as net.Dialer.DialContext does.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// newDefaultHTTPClient builds the client used when no WithHTTPClient is given, from a
+// configuration of its own: nothing is taken from http.DefaultTransport, which any package
+// in the program may have changed (a test helper that turned certificate checks off, a
+// tracing library that replaced it). Proxies come from the environment, as net/http's own
+// default does (see Transport in the package documentation). dial is nil but in tests.
+//
+// plainHTTP says the base URL is http: every connection must then reach a loopback address,
+// which is checked on the connection itself (see dialLoopbackOnly), not on the host's name.
+func newDefaultHTTPClient(plainHTTP bool, dial dialFunc) *http.Client {
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	}
-	t.ForceAttemptHTTP2 = true
-	t.MaxConnsPerHost = connsPerHost
-	t.MaxIdleConnsPerHost = connsPerHost
-	t.MaxIdleConns = connsPerHost
-	t.MaxResponseHeaderBytes = maxHeaderBytes
+	if plainHTTP {
+		dial = dialLoopbackOnly(dial)
+	}
+	t := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dial,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:    10 * time.Second,
+		ForceAttemptHTTP2:      true, // a TLSClientConfig of our own turns HTTP/2 off unless asked for
+		MaxConnsPerHost:        connsPerHost,
+		MaxIdleConnsPerHost:    connsPerHost,
+		MaxIdleConns:           connsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxHeaderBytes,
+	}
 	return &http.Client{Transport: t, Timeout: attemptTimeout}
 }
 
+// errNotLoopback is the error of a plain-http connection that reached an address that is not
+// loopback: nothing was sent on it, and nothing will be, however often the call is tried. It
+// is the base URL that is wrong, so it wraps ErrInvalidInput.
+var errNotLoopback = fmt.Errorf("%w: plain http reached an address that is not loopback (the base URL's host "+
+	"did not resolve to this machine), so nothing was sent; http is for the fake and tests on loopback, use https", ErrInvalidInput)
+
+// dialLoopbackOnly dials as dial does, then closes, before anything is written, a connection
+// whose far end is not a loopback address. A host's name proves nothing: "localhost" is
+// resolved through /etc/hosts and DNS like any name, and an answer pointing elsewhere would
+// send the key in clear over a network.
+func dialLoopbackOnly(dial dialFunc) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if !isLoopbackConn(conn) {
+			conn.Close()
+			return nil, errNotLoopback
+		}
+		return conn, nil
+	}
+}
+
+// isLoopbackConn reports whether c reached this machine: a TCP connection to a loopback
+// address, or a Unix socket. Anything else, an address of a kind it does not know included,
+// is not.
+func isLoopbackConn(c net.Conn) bool {
+	switch a := c.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
+// checkConnIsLoopback makes a transport of the caller's that reports its connections
+// (net/http's do, through httptrace) close, before a byte of the request is written on it,
+// one that did not reach a loopback address, and set refused. A transport reports the
+// connection (GotConn) before it writes on it, HTTP/1 and HTTP/2 alike.
+func checkConnIsLoopback(ctx context.Context, refused *atomic.Bool) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		if info.Conn != nil && !isLoopbackConn(info.Conn) {
+			refused.Store(true)
+			info.Conn.Close()
+		}
+	}})
+}
+
 // sendingClient returns the copy of hc that a doer sends through, which never follows a
-// redirect; the caller's own client is left as it was. Its transport hides a 3xx response's
-// Location from http.Client, which then hands the response back as it is. Refusing redirects
-// in CheckRedirect alone is not enough: http.Client parses Location before it asks
-// CheckRedirect, and a Location that does not parse came back as a transport error quoting the
-// server's text, instead of an *Error with the status (found by FuzzResponse). The doer puts
-// Location back before anyone reads the response. CheckRedirect refuses all the same.
-func sendingClient(hc *http.Client) *http.Client {
+// redirect; the caller's own client is left as it was. Its transport is rt (hc's, or the
+// chain wrap made of it) under keepRedirects, which hides a 3xx response's Location from
+// http.Client, which then hands the response back as it is. Refusing redirects in
+// CheckRedirect alone is not enough: http.Client parses Location before it asks
+// CheckRedirect, and a Location that does not parse came back as a transport error quoting
+// the server's text, instead of an *Error with the status (found by FuzzResponse). The doer
+// puts Location back before anyone reads the response. CheckRedirect refuses all the same.
+func sendingClient(hc *http.Client, rt http.RoundTripper) *http.Client {
 	c := *hc
-	c.Transport = keepRedirects{hc.Transport}
+	c.Transport = keepRedirects{rt}
 	c.CheckRedirect = refuseRedirect
 	return &c
 }
@@ -98,20 +160,39 @@ const maxBodyBytes = 1 << 20
 
 var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodyBytes)
 
-// doer sends every request of a Client, the facade's and Raw's alike: once (see noReplay),
-// reading at most maxBodyBytes of the response, and never returning the key in an error.
+// doer sends every request of a Client, the facade's and Raw's alike: once (see noReplay and
+// sendOnce), reading at most maxBodyBytes of the response, and never returning the key in an
+// error.
 type doer struct {
-	hc     *http.Client        // sendingClient's copy: redirects come back as responses
-	redact func(string) string // removes the client's key from text (see cleanTransportError)
-}
-
-func newDoer(hc *http.Client, redact func(string) string) doer {
-	return doer{hc: sendingClient(hc), redact: redact}
+	hc      *http.Client        // sendingClient's copy: redirects come back as responses
+	redact  func(string) string // removes the client's key from text (see cleanTransportError)
+	wrapped bool                // rt has the caller's wrappers over sendOnce, which needs a ticket
+	// checkConns: plain http through a caller's transport, whose dialer is not the client's
+	// own (dialLoopbackOnly): each connection it reports is checked (checkConnIsLoopback).
+	checkConns bool
 }
 
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	noReplay(req)
+	var refused *atomic.Bool
+	if d.wrapped || d.checkConns {
+		ctx := req.Context()
+		if d.wrapped {
+			ctx = withTicket(ctx)
+		}
+		if d.checkConns {
+			refused = new(atomic.Bool)
+			ctx = checkConnIsLoopback(ctx, refused)
+		}
+		req = req.WithContext(ctx)
+	}
 	resp, err := d.hc.Do(req)
+	if refused != nil && refused.Load() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		return nil, errNotLoopback
+	}
 	if err != nil {
 		return nil, cleanTransportError(err, d.redact)
 	}
@@ -216,11 +297,12 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 // wireTrace records, for one attempt, whether the request reached the wire. It is what lets
 // Create retry a connection failure safely: a request never written cannot have minted a token.
 type wireTrace struct {
-	gotConn, wrote atomic.Bool
-	trace          httptrace.ClientTrace // in the same allocation as the flags it sets
+	getConn, gotConn, wrote atomic.Bool
+	trace                   httptrace.ClientTrace // in the same allocation as the flags it sets
 }
 
 func (w *wireTrace) attach(ctx context.Context) context.Context {
+	w.trace.GetConn = func(string) { w.getConn.Store(true) }
 	w.trace.GotConn = func(httptrace.GotConnInfo) { w.gotConn.Store(true) }
 	w.trace.WroteRequest = func(info httptrace.WroteRequestInfo) {
 		if info.Err == nil {
@@ -231,17 +313,27 @@ func (w *wireTrace) attach(ctx context.Context) context.Context {
 }
 
 // notSent reports whether err certainly came before the server could have seen the whole
-// request: the dial failed, or the transport reported a connection but never a request
-// written in full, and did not give up on a timeout. A transport that reports nothing (a custom RoundTripper) proves nothing,
-// so only a dial error counts there.
+// request:
 //
-// A nil *wireTrace (an attempt not traced) proves nothing either.
+//   - the dial failed;
+//   - the transport asked for a connection and never got one: the dial, a proxy's CONNECT
+//     (refused, say with 403 or 407, which net/http reports only as the status text) or the TLS
+//     handshake failed, or the attempt ended while waiting. net/http's transports, HTTP/1 and
+//     HTTP/2, report the connection (GotConn) before they write anything on it;
+//   - the transport reported a connection but never a request written in full, and did not
+//     give up on a timeout.
+//
+// A transport that reports nothing (a custom RoundTripper) proves nothing, so only a dial
+// error counts there. A nil *wireTrace (an attempt not traced) proves nothing either.
 func (w *wireTrace) notSent(err error) bool {
 	if w != nil && w.wrote.Load() {
 		return false
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	if w != nil && w.getConn.Load() && !w.gotConn.Load() {
 		return true
 	}
 	if isTimeout(err) {

@@ -116,12 +116,24 @@ func rawServer(t *testing.T, serve func(c net.Conn, r *http.Request)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptAll(t, l, func(c net.Conn) {
+		defer c.Close()
+		r, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		serve(c, r)
+	})
+	return "http://" + l.Addr().String() + "/v1"
+}
+
+// acceptAll hands each connection l accepts to handle, in a goroutine of its own, until the
+// test ends; then it closes l and every connection, and waits for the handlers.
+func acceptAll(t *testing.T, l net.Listener, handle func(net.Conn)) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
@@ -130,18 +142,9 @@ func rawServer(t *testing.T, serve func(c net.Conn, r *http.Request)) string {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				serve(c, r)
-			}()
+			wg.Go(func() { handle(c) })
 		}
-	}()
+	})
 	t.Cleanup(func() {
 		l.Close()
 		mu.Lock()
@@ -151,7 +154,6 @@ func rawServer(t *testing.T, serve func(c net.Conn, r *http.Request)) string {
 		mu.Unlock()
 		wg.Wait()
 	})
-	return "http://" + l.Addr().String() + "/v1"
 }
 
 // holdOpen keeps a connection open until the client closes it or the test ends.

@@ -64,6 +64,15 @@ func checkBaseURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
+// checkKeyForURL refuses to send a live key over plain http, loopback included: only tests
+// and the fake use http, and the fake refuses live keys. baseURL is checkBaseURL's.
+func checkKeyForURL(key, baseURL string) error {
+	if strings.HasPrefix(key, "sk_live_") && strings.HasPrefix(baseURL, "http://") {
+		return invalidInput("a live key (sk_live_…) is never sent over plain http, loopback included; use https, or an sk_test_ key with the fake")
+	}
+	return nil
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true
