@@ -489,3 +489,34 @@ func tree(t *testing.T, root string) []string {
 	}
 	return paths
 }
+
+// TestControlAPIRulesLiveInControlYAML: the control API's OpenAPI document is the one
+// reference for its rules; a sentence of it that also stands, word for word, in a package's or
+// command's documentation or in a guide is a rule stated twice (that prose links to it
+// instead). The Go API's own members (Handler's methods, Counts' fields) are documented each
+// where it is declared, as control.yaml documents the operations and fields that mirror them:
+// two interfaces, one description each.
+func TestControlAPIRulesLiveInControlYAML(t *testing.T) {
+	spec, err := os.ReadFile("clienttest/control.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pattern := range []string{"README.md", "CONTRIBUTING.md", "docs/*.md", "doc.go", "*/doc.go", "cmd/*/main.go"} {
+		names, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			text, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := normalize(strings.ReplaceAll(withoutCode(string(text)), "\n//", "\n"))
+			for _, sentence := range regexp.MustCompile(`[.:;]\s`).Split(string(spec), -1) {
+				if s := normalize(sentence); len(strings.Fields(s)) >= 8 && strings.Contains(other, s) {
+					t.Errorf("%s states what clienttest/control.yaml states; link to it instead: %q", name, s)
+				}
+			}
+		}
+	}
+}
