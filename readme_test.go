@@ -31,8 +31,16 @@ var (
 	modulePkg = "https://pkg.go.dev/github.com/clerkgen/signintokens"
 )
 
-// The files whose links are checked: the README, and the guides it leads to that live here.
-var linkedDocs = []string{"README.md", "CONTRIBUTING.md", "docs/performance.md"}
+// linkedDocs are the files whose links are checked: the README, CONTRIBUTING and every guide
+// in docs/ (found, not listed, so a new guide is checked too).
+func linkedDocs(t *testing.T) []string {
+	t.Helper()
+	guides, err := filepath.Glob("docs/*.md")
+	if err != nil || len(guides) == 0 {
+		t.Fatalf("no guides in docs/ (%v)", err)
+	}
+	return append([]string{"README.md", "CONTRIBUTING.md"}, guides...)
+}
 
 func readREADME(t *testing.T) string {
 	t.Helper()
@@ -195,7 +203,7 @@ func withoutClerk(env []string) []string {
 // must name a package here and, after #, a heading of its documentation (hdr-…) or one of its
 // exported identifiers. Links elsewhere are not fetched.
 func TestREADMELinks(t *testing.T) {
-	for _, name := range linkedDocs {
+	for _, name := range linkedDocs(t) {
 		text, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -480,4 +488,35 @@ func tree(t *testing.T, root string) []string {
 		t.Fatal(err)
 	}
 	return paths
+}
+
+// TestControlAPIRulesLiveInControlYAML: the control API's OpenAPI document is the one
+// reference for its rules; a sentence of it that also stands, word for word, in a package's or
+// command's documentation or in a guide is a rule stated twice (that prose links to it
+// instead). The Go API's own members (Handler's methods, Counts' fields) are documented each
+// where it is declared, as control.yaml documents the operations and fields that mirror them:
+// two interfaces, one description each.
+func TestControlAPIRulesLiveInControlYAML(t *testing.T) {
+	spec, err := os.ReadFile("clienttest/control.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pattern := range []string{"README.md", "CONTRIBUTING.md", "docs/*.md", "doc.go", "*/doc.go", "cmd/*/main.go"} {
+		names, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			text, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := normalize(strings.ReplaceAll(withoutCode(string(text)), "\n//", "\n"))
+			for _, sentence := range regexp.MustCompile(`[.:;]\s`).Split(string(spec), -1) {
+				if s := normalize(sentence); len(strings.Fields(s)) >= 8 && strings.Contains(other, s) {
+					t.Errorf("%s states what clienttest/control.yaml states; link to it instead: %q", name, s)
+				}
+			}
+		}
+	}
 }

@@ -11,7 +11,9 @@ import (
 )
 
 // TestNewClientFromEnv: the two variables as Clerk's SDKs read them, and an operator's
-// mistakes in either refused by name, before anything is sent.
+// mistakes in either refused by name, before anything is sent; the same from the process's
+// environment (NewClientFromEnv) and from a lookup function (NewClientFromEnvFunc, as the CLI
+// passes its own environment).
 func TestNewClientFromEnv(t *testing.T) {
 	var received atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { received.Add(1) }))
@@ -39,21 +41,38 @@ func TestNewClientFromEnv(t *testing.T) {
 		"URL with a path not /v1":            {key: testKey, apiURL: srv.URL + "/v2", wantErr: "CLERK_API_URL"},
 		"URL of spaces":                      {key: testKey, apiURL: "  ", wantErr: "CLERK_API_URL"},
 	} {
-		setenv(t, envSecretKey, tc.key, unset)
-		setenv(t, envAPIURL, tc.apiURL, unset)
-		c, err := NewClientFromEnv(tc.opts...)
-		switch {
-		case tc.wantErr != "":
-			if c != nil || !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%s: NewClientFromEnv = %v, %v; want no client and an ErrInvalidInput naming %s", name, c, err, tc.wantErr)
-			} else if strings.Contains(err.Error(), testKey[8:]) {
-				t.Errorf("%s: the error repeats the key: %v", name, err)
+		setenv(t, EnvSecretKey, tc.key, unset)
+		setenv(t, EnvAPIURL, tc.apiURL, unset)
+		vars := map[string]string{}
+		for name, value := range map[string]string{EnvSecretKey: tc.key, EnvAPIURL: tc.apiURL} {
+			if value != unset {
+				vars[name] = value
 			}
-		case err != nil:
-			t.Errorf("%s: NewClientFromEnv: %v", name, err)
-		case c.baseURL != tc.wantBaseURL:
-			t.Errorf("%s: base URL %q, want %q", name, c.baseURL, tc.wantBaseURL)
 		}
+		for from, newClient := range map[string]func() (*Client, error){
+			"NewClientFromEnv": func() (*Client, error) { return NewClientFromEnv(tc.opts...) },
+			"NewClientFromEnvFunc": func() (*Client, error) {
+				return NewClientFromEnvFunc(func(k string) string { return vars[k] }, tc.opts...)
+			},
+		} {
+			c, err := newClient()
+			switch {
+			case tc.wantErr != "":
+				if c != nil || !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("%s: %s = %v, %v; want no client and an ErrInvalidInput naming %s", name, from, c, err, tc.wantErr)
+				} else if strings.Contains(err.Error(), testKey[8:]) {
+					t.Errorf("%s: %s: the error repeats the key: %v", name, from, err)
+				}
+			case err != nil:
+				t.Errorf("%s: %s: %v", name, from, err)
+			case c.baseURL != tc.wantBaseURL:
+				t.Errorf("%s: %s: base URL %q, want %q", name, from, c.baseURL, tc.wantBaseURL)
+			}
+		}
+	}
+	// A caller's environment that reads nothing: refused, not a panic.
+	if c, err := NewClientFromEnvFunc(nil); c != nil || !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("NewClientFromEnvFunc(nil) = %v, %v; want no client and ErrInvalidInput", c, err)
 	}
 	if n := received.Load(); n != 0 {
 		t.Errorf("the server received %d requests; making a client sends none", n)

@@ -174,7 +174,9 @@ func classify(op string, err error) *violation {
 		return &violation{status: http.StatusUnauthorized, code: "authorization_header_format_invalid", message: msg, kind: ReasonWrongScheme}
 	}
 	var schema *openapi3.SchemaError
-	if errors.As(err, &schema) {
+	// An error at the body's root (an array, a string, null: not an object) names no parameter;
+	// it is the body that is invalid, answered as a body that is not JSON is (below).
+	if errors.As(err, &schema) && len(schema.JSONPointer()) > 0 {
 		param := strings.Join(schema.JSONPointer(), ".")
 		// Clerk answers an empty string as a missing parameter (openapi.yaml's minLength 1 on
 		// user_id, from spec/overlay.yaml).

@@ -40,7 +40,10 @@ func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
 		"expiry not an integer": {"/sign_in_tokens", "KEY", `{"user_id":"user_2abc","expires_in_seconds":1.5}`, 422, "form_param_value_invalid", "expires_in_seconds", violation, "form_param_value_invalid"},
 		"malformed JSON":        {"/sign_in_tokens", "KEY", `{"user_id":`, 422, "request_body_invalid", "", violation, "request_body_invalid"},
 		"empty body":            {"/sign_in_tokens", "KEY", ``, 422, "request_body_invalid", "", violation, "request_body_invalid"},
-		"not an object":         {"/sign_in_tokens", "KEY", `["user_2abc"]`, 422, "form_param_value_invalid", "", violation, "form_param_value_invalid"},
+		"not an object":         {"/sign_in_tokens", "KEY", `["user_2abc"]`, 422, "request_body_invalid", "", violation, "request_body_invalid"},
+		"empty array":           {"/sign_in_tokens", "KEY", `[]`, 422, "request_body_invalid", "", violation, "request_body_invalid"},
+		"a string":              {"/sign_in_tokens", "KEY", `"user_2abc"`, 422, "request_body_invalid", "", violation, "request_body_invalid"},
+		"null":                  {"/sign_in_tokens", "KEY", `null`, 422, "request_body_invalid", "", violation, "request_body_invalid"},
 		"unknown operation":     {"/sign_in_tokens/sit_1/accept", "KEY", ``, 404, "resource_not_found", "", unknownRoute, ""},
 		"unknown, no key":       {"/../healthz", "", ``, 404, "resource_not_found", "", unknownRoute, ""},
 	} {
@@ -56,8 +59,9 @@ func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
 			resp := post(t, url, key, tc.body)
 			var body struct {
 				Errors []struct {
-					Code string         `json:"code"`
-					Meta map[string]any `json:"meta"`
+					Code        string         `json:"code"`
+					LongMessage string         `json:"long_message"`
+					Meta        map[string]any `json:"meta"`
 				} `json:"errors"`
 				TraceID string `json:"clerk_trace_id"`
 			}
@@ -66,6 +70,11 @@ func TestBadRequestsAreAnsweredAsClerkWouldAndReported(t *testing.T) {
 			}
 			if resp.StatusCode != tc.status || len(body.Errors) != 1 || body.Errors[0].Code != tc.code || body.TraceID == "" {
 				t.Fatalf("answer %d %+v; want %d %s with a trace id", resp.StatusCode, body, tc.status, tc.code)
+			}
+			// A parameter's error names the parameter: never meta.param_name "" nor a
+			// long_message " is invalid." about a nameless one.
+			if name, ok := body.Errors[0].Meta["param_name"]; ok && name == "" || strings.HasPrefix(body.Errors[0].LongMessage, " ") {
+				t.Errorf("answer %+v names no parameter", body.Errors[0])
 			}
 			if tc.param != "" && body.Errors[0].Meta["param_name"] != tc.param {
 				t.Errorf("meta = %v, want param_name %s", body.Errors[0].Meta, tc.param)

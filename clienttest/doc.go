@@ -63,21 +63,18 @@
 // DropNext processes them and then drops the connection: the cases in which a careless client
 // mints a token twice. WithLatency and SetLatency slow every API response. WithRateLimit
 // emulates Clerk's per-instance rate limit: past n authenticated requests in a window, 429
-// too_many_requests with a Retry-After that is enough to wait. Reset forgets every token,
-// recorded request, fault and expectation.
+// too_many_requests with a Retry-After that is enough to wait. [Handler.Reset] starts the next
+// test afresh, and says what it keeps.
 //
 // # Control API
 //
 // The same model is served over HTTP under /__clienttest/ on the fake's own listener, for
 // tests in any language (see the signintoken fake command, and docs/fake-in-ci.md): tokens,
 // requests and violations to read, expected violations to declare, faults to queue, a token to
-// accept, a reset. Its OpenAPI document, control.yaml in this directory ([ControlSpec], served
-// at GET /__clienttest/openapi.yaml), is the one reference for its operations, bodies, statuses
-// and authentication. Every operation but health and the document takes the fake's key as a
-// bearer token; a request without it is answered 401 and counted as an auth failure. The counts
-// it reports are [Counts], the words `signintoken fake` prints at exit and writes in
-// --summary-json. Reset forgets tokens, recorded requests, faults and expectations, but not the
-// counts, violations and fake errors: a suite resetting between tests cannot erase a violation.
+// accept, a reset, a health check. Its OpenAPI document, control.yaml in this directory
+// ([ControlSpec], served at GET /__clienttest/openapi.yaml), is the one reference for its
+// operations, bodies, statuses, authentication (the fake's key) and the names of its counts
+// (those of [Counts]).
 //
 // # Memory
 //

@@ -10,26 +10,23 @@ import (
 )
 
 // connect returns a client for the configured API: CLERK_SECRET_KEY and --base-url or
-// CLERK_API_URL, or, with no key, the built-in fake, started in process. stop releases it.
-// extra options apply after the command's own.
+// CLERK_API_URL, read and checked by api.NewClientFromEnvFunc (the one home of that rule) from
+// the command's environment; or, with no key, the built-in fake, started in process. stop
+// releases it. extra options apply after the command's own.
 func connect(baseURL string, getenv env, stderr io.Writer, extra ...api.Option) (c *api.Client, embedded bool, stop func(), err error) {
-	if baseURL == "" {
-		baseURL = getenv("CLERK_API_URL")
-	}
-	key := getenv("CLERK_SECRET_KEY")
-	if key == "" && baseURL != "" {
-		return nil, false, nil, fmt.Errorf("%w: CLERK_SECRET_KEY is not set, and a base URL (--base-url or CLERK_API_URL) needs one", api.ErrInvalidInput)
-	}
-	if key != "" {
+	if getenv(api.EnvSecretKey) != "" {
 		opts := []api.Option{api.WithUserAgent("signintoken-cli")}
 		if baseURL != "" {
-			opts = append(opts, api.WithBaseURL(baseURL))
+			opts = append(opts, api.WithBaseURL(baseURL)) // after the environment: the flag wins
 		}
-		c, err := api.NewClient(key, append(opts, extra...)...)
+		c, err := api.NewClientFromEnvFunc(getenv, append(opts, extra...)...)
 		if err != nil {
-			return nil, false, nil, fmt.Errorf("CLERK_SECRET_KEY or base URL: %w", err)
+			return nil, false, nil, err
 		}
 		return c, false, func() {}, nil
+	}
+	if baseURL != "" || getenv(api.EnvAPIURL) != "" {
+		return nil, false, nil, fmt.Errorf("%w: %s is not set, and a base URL (--base-url or %s) needs one", api.ErrInvalidInput, api.EnvSecretKey, api.EnvAPIURL)
 	}
 
 	fake, err := clienttest.NewHandler(clienttest.OnViolation(func(msg string) {
@@ -39,7 +36,7 @@ func connect(baseURL string, getenv env, stderr io.Writer, extra ...api.Option) 
 		return nil, false, nil, err
 	}
 	srv := httptest.NewServer(fake) // loopback only
-	fmt.Fprintln(stderr, "signintoken: CLERK_SECRET_KEY is not set: using the built-in fake Clerk API, in process. Nothing leaves this machine, and the token is not real.")
+	fmt.Fprintln(stderr, "signintoken: "+api.EnvSecretKey+" is not set: using the built-in fake Clerk API, in process. Nothing leaves this machine, and the token is not real.")
 	c, err = api.NewClient(fake.SecretKey(), append([]api.Option{api.WithBaseURL(srv.URL + "/v1"), api.WithUserAgent("signintoken-cli")}, extra...)...)
 	if err != nil {
 		srv.Close()

@@ -21,7 +21,8 @@
 //
 // Exit status: 0 on success, 2 for usage or invalid input, 1 for an API or network error, or
 // for output that could not be written (stderr then names the token that was minted or revoked).
-// fake exits 3 when it saw a contract violation (see its --fail-on-violation).
+// fake has exit statuses of its own: 3 after an unexpected contract violation, 4 after an
+// answer of its own broke its contract (docs/fake-in-ci.md says when, and what --strict adds).
 //
 // Strings the server chose (ids, statuses, error messages) are printed with every control and
 // invisible formatting character escaped, and an error is one line.

@@ -163,8 +163,13 @@ func TestUsageAndInvalidInputExitTwo(t *testing.T) {
 		"publishable key":     {map[string]string{"CLERK_SECRET_KEY": "pk_test_SECRETISH"}, []string{"create", "--user", "u"}, "publishable key"},
 		"url without key":     {map[string]string{"CLERK_API_URL": "https://api.clerk.com/v1"}, []string{"create", "--user", "u"}, "CLERK_SECRET_KEY is not set"},
 		"http to the public":  {map[string]string{"CLERK_SECRET_KEY": "sk_test_SECRETISH"}, []string{"create", "--user", "u", "--base-url", "http://api.clerk.com/v1"}, "https"},
-		"fake stray arg":      {nil, []string{"fake", "now"}, "unexpected argument"},
-		"fake bad key":        {nil, []string{"fake", "--key", "sk_live_"}, "--key"},
+		// The variables are read and checked by api.NewClientFromEnvFunc, the one home of that
+		// rule: each error names the variable that was wrong, as the library's does.
+		"key names its variable": {map[string]string{"CLERK_SECRET_KEY": "pk_test_SECRETISH", "CLERK_API_URL": "https://api.clerk.com"}, []string{"create", "--user", "u"}, "CLERK_SECRET_KEY: "},
+		"url names its variable": {map[string]string{"CLERK_SECRET_KEY": "sk_test_SECRETISH", "CLERK_API_URL": "api.clerk.com"}, []string{"create", "--user", "u"}, "CLERK_API_URL: "},
+		"url wrong despite flag": {map[string]string{"CLERK_SECRET_KEY": "sk_test_SECRETISH", "CLERK_API_URL": "api.clerk.com"}, []string{"revoke", "sit_1", "--base-url", "http://127.0.0.1:1"}, "CLERK_API_URL: "},
+		"fake stray arg":         {nil, []string{"fake", "now"}, "unexpected argument"},
+		"fake bad key":           {nil, []string{"fake", "--key", "sk_live_"}, "--key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, errOut := signintoken(t, tc.env, tc.args...)

@@ -124,6 +124,17 @@ function child(cmd, args, opts) {
   };
 }
 
+// The handlers above cannot run when this process is killed with SIGKILL (a CI job cancelled, a
+// runner out of memory). The fake stops then by its own --exit-with-parent; Prism has no such
+// flag, so every Node child is started with exit-with-parent.js preloaded, which ends it when its
+// stdin, a pipe from this process, closes: the kernel closes it when this process ends, however.
+const exitWithParent = fileURLToPath(new URL('./exit-with-parent.js', import.meta.url));
+
+// nodeChild runs a Node.js script (with its args) as a child tied to this process's life.
+export function nodeChild(script, args = [], opts = {}) {
+  return child(process.execPath, ['--import', exitWithParent, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+}
+
 // startFake runs the built fake with flags on a free loopback port, with a random key it makes
 // itself (so no key is on its command line), and reads its two readiness lines, at most 30 s.
 export async function startFake(bin, flags = []) {
@@ -179,7 +190,7 @@ const prismCLI = fileURLToPath(import.meta.resolve('@stoplight/prism-cli/dist/in
 // --errors: see record.
 export async function startPrism(upstream, { startTimeoutMs = 120_000 } = {}) {
   const port = await freePort();
-  const prism = child(process.execPath, [prismCLI, 'proxy', clerkSpec, upstream, '--host', '127.0.0.1', '--port', String(port)]);
+  const prism = nodeChild(prismCLI, ['proxy', clerkSpec, upstream, '--host', '127.0.0.1', '--port', String(port)]);
   prism.proc.stdout.on('data', prism.keep);
   const origin = `http://127.0.0.1:${port}`;
   proxyOrigins = [...proxyOrigins, origin];
@@ -202,4 +213,42 @@ export async function startPrism(upstream, { startTimeoutMs = 120_000 } = {}) {
 // whether or not it also reached a header.
 export function loggedViolations(log) {
   return log.split('\n').filter((line) => /\[VALIDATOR\].*Violation: /.test(line));
+}
+
+// The fake's control API (clienttest/control.yaml is its reference), with the fake's key;
+// straight to the fake, not through Prism (Clerk's file knows nothing of /__clienttest/).
+async function control(fake, method, path, body) {
+  const res = await fetch(`${fake.apiURL}/__clienttest/${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${fake.secretKey}`, ...(body && { 'Content-Type': 'application/json' }) },
+    body: body && JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} /__clienttest/${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+// expectViolation tells the fake that the next request breaking our openapi.yaml, with a
+// violation of kind, is sent on purpose: it is then counted as expected and fails nothing.
+export function expectViolation(fake, kind) {
+  return control(fake, 'POST', 'expectations', { count: 1, kind });
+}
+
+// fakeCounts returns the fake's counts of each kind of event (control.yaml's Counts).
+export async function fakeCounts(fake) {
+  return (await control(fake, 'GET', 'requests')).counts;
+}
+
+// fakeProblems returns what fails the check in the fake's own verdict on a run in which the
+// suite marked `marked` violations as expected: any exit but 0 (3: a violation no test marked;
+// 4: an answer of the fake's own broke its contract; a crash), and counts, read just before it
+// stopped, that disagree (a marked violation that never reached the fake is no test at all).
+export function fakeProblems({ exit, counts }, marked) {
+  const found = [];
+  if (exit.code !== 0) found.push(`the fake exited ${JSON.stringify(exit)} (3: a violation no test marked as expected; 4: a fake error)`);
+  if (counts.unexpected_violations !== 0) found.push(`the fake saw ${counts.unexpected_violations} unexpected violation(s)`);
+  if (counts.fake_errors !== 0) found.push(`the fake saw ${counts.fake_errors} fake error(s)`);
+  if (counts.expected_violations !== marked) found.push(`${marked} violation(s) marked as expected, the fake saw ${counts.expected_violations}`);
+  return found;
 }

@@ -21,6 +21,11 @@
 // declare); problems.test.js pins the rule itself. After the run, every violation in Prism's log
 // must have reached a header, so none goes unread.
 //
+// The fake keeps its own verdict: each request a test sends breaking our openapi.yaml on purpose
+// is marked as expected first (POST /__clienttest/expectations, with the kind of violation it
+// must be), and the fake must exit 0, having seen exactly the violations marked and no other; a
+// test proves that verdict fails the suite on a violation no test marked.
+//
 // Run by `make interop` (npm ci from the committed lockfile, then node --test with
 // SIGNINTOKEN_BIN set to the built binary). Prism 5.14.2 is pinned, the last that runs on Node 20
 // (5.15.10 and later require Node >= 24.14); with its dependencies it needs Node >= 20.16 (jsep),
@@ -31,7 +36,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
-import { record, taken, problems, startFake, startPrism, loggedViolations, reportedViolations } from './prism.js';
+import {
+  record, taken, problems, startFake, startPrism, loggedViolations, reportedViolations, expectViolation, fakeCounts, fakeProblems,
+} from './prism.js';
 
 record(); // before @clerk/backend is imported: see record
 const { createClerkClient } = await import('@clerk/backend');
@@ -40,6 +47,13 @@ const { isClerkAPIResponseError } = await import('@clerk/backend/errors');
 const requestTimeout = 10_000;
 const testTimeout = { timeout: 60_000 }; // a few requests, each bounded by requestTimeout
 let fake, stub, toFake, toStub, clerk;
+let marked = 0; // violations marked as expected on the fake
+
+// expecting marks the next violation the fake sees as expected, of kind.
+async function expecting(kind) {
+  await expectViolation(fake, kind);
+  marked++;
+}
 
 // A server that answers off Clerk's schema on purpose: the check must report each answer.
 function startStub() {
@@ -71,6 +85,7 @@ before(async () => {
 }, { timeout: 180_000 }); // startPrism's bound (120 s) and the fake's (30 s), with room
 
 after(async () => {
+  const counts = fake && (await fakeCounts(fake));
   const [prismToFake, prismToStub, fakeExit] = await Promise.all([toFake?.stop(), toStub?.stop(), fake?.stop()]);
   stub?.srv.close();
   for (const [proxy, exit] of [[toFake, prismToFake], [toStub, prismToStub]]) {
@@ -80,10 +95,9 @@ after(async () => {
     assert.equal(logged.length, reportedViolations(proxy.origin), `Prism (${proxy.origin}) logged:\n${logged.join('\n')}`);
     assert.ok(exit.code === 0 || exit.signal === 'SIGTERM', `prism exited ${JSON.stringify(exit)}`);
   }
-  // 3 is the fake's verdict on the requests our openapi.yaml forbids, sent here on purpose (the
-  // 422s, the 401s); what the fake makes of them is clienttest's and interop/js's to test. Any
-  // other status (a crash, a usage error, an answer of its own breaking its contract) fails.
-  if (fakeExit) assert.ok([0, 3].includes(fakeExit.code), `the fake exited ${JSON.stringify(fakeExit)}:\n${fake.output()}`);
+  // The fake's verdict: every violation it saw was marked, and none of its answers broke its
+  // contract (the 401s are auth failures, which fail nothing without --strict).
+  if (fake) assert.deepEqual(fakeProblems({ exit: fakeExit, counts }, marked), [], `the fake's log:\n${fake.output()}`);
 }, { timeout: 30_000 }); // each stop is bounded by 10 s
 
 // checked asserts that the exchanges through proxy since the last check are those with statuses
@@ -137,20 +151,23 @@ test('the 422s: requests Clerk allows and our spec refuses', testTimeout, async 
   // An empty user_id, and no body at all: valid in Clerk's file (its requestBody is optional);
   // the fake answers 422 as Clerk does. (Not 60.0 seconds, also valid there: Prism forwards the
   // body it parsed, re-serialized, so the fake would see 60.)
+  await expecting('form_param_missing');
   assert.equal((await post(toFake, '/sign_in_tokens', { body: '{"user_id":""}' })).status, 422);
+  await expecting('request_body_invalid');
   assert.equal((await post(toFake, '/sign_in_tokens')).status, 422);
   checked(toFake, [422, 422]);
 });
 
 test('the 422s: requests Clerk refuses too', testTimeout, async () => {
   const cases = [
-    ['{}', /must have required property 'user_id'/],
-    ['{"user_id":"user_2prism","expires_in_seconds":0}', /expires_in_seconds must be >= 1/],
-    ['{"user_id":42}', /user_id must be string/],
-    ['[]', /Request body must be object/],
-    ['{"user_id":"user_2prism"}', /Supported content types: application\/json/, 'text/plain'],
+    ['{}', 'form_param_missing', /must have required property 'user_id'/],
+    ['{"user_id":"user_2prism","expires_in_seconds":0}', 'form_param_value_invalid', /expires_in_seconds must be >= 1/],
+    ['{"user_id":42}', 'form_param_value_invalid', /user_id must be string/],
+    ['[]', 'request_body_invalid', /Request body must be object/],
+    ['{"user_id":"user_2prism"}', 'request_body_invalid', /Supported content types: application\/json/, 'text/plain'],
   ];
-  for (const [body, violation, type] of cases) {
+  for (const [body, kind, violation, type] of cases) {
+    await expecting(kind);
     assert.equal((await post(toFake, '/sign_in_tokens', { body, type })).status, 422, body);
     checked(toFake, [422], [violation]);
   }
@@ -194,4 +211,23 @@ test('the check reports a stub answering off Clerk\'s schema', testTimeout, asyn
     const found = problems(e).join('\n');
     for (const re of want) assert.match(found, re, `${path}: the check must report ${re}`);
   }
+});
+
+// The fake's verdict can fail the suite: a fake of its own (behind no Prism: the verdict is the
+// fake's, and it saw the request either way) gets one violation marked as expected and one not;
+// after() would report both the exit 3 and the count. A marked violation that never reached the
+// fake fails too.
+test('the fake\'s verdict fails the suite on a violation no test marked', testTimeout, async () => {
+  const witness = await startFake(process.env.SIGNINTOKEN_BIN);
+  const direct = { origin: `${witness.apiURL}/v1` };
+  const authorization = `Bearer ${witness.secretKey}`;
+  await expectViolation(witness, 'form_param_missing');
+  assert.equal((await post(direct, '/sign_in_tokens', { authorization, body: '{"user_id":""}' })).status, 422);
+  assert.equal((await post(direct, '/sign_in_tokens', { authorization, body: '{"user_id":42}' })).status, 422);
+  const counts = await fakeCounts(witness);
+  const found = fakeProblems({ exit: await witness.stop(), counts }, 1).join('\n');
+  assert.match(found, /the fake exited \{"code":3/);
+  assert.match(found, /1 unexpected violation/);
+  const unmet = fakeProblems({ exit: { code: 0, signal: null }, counts: { ...counts, unexpected_violations: 0, expected_violations: 0 } }, 1);
+  assert.match(unmet.join('\n'), /1 violation\(s\) marked as expected, the fake saw 0/);
 });
