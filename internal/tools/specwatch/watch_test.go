@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -318,6 +320,14 @@ func TestSpecWatch(t *testing.T) {
 			t.Errorf("the body suggests %s, a non-breaking bump, for a breaking change", additiveNext)
 		}
 		mustContain(t, "the output", out, "sha256 ", "took Clerk API version "+breakingVersion)
+		// spec-update read the version from Clerk's URL, and its record says so.
+		source, _ := readFile(repo, "spec/clerk/SOURCE")
+		mustContain(t, "spec/clerk/SOURCE", string(source), "url: "+base+"/bapi/"+breakingVersion+".yml", "file: "+breakingVersion+".yml")
+		if kept, _ := readFile(repo, "spec/clerk/"+breakingVersion+".yml"); !bytes.Equal(kept, files[breakingVersion+".yml"]) {
+			t.Errorf("spec/clerk/%s.yml is not the file Clerk published", breakingVersion)
+		}
+		sum := sha256.Sum256(files[breakingVersion+".yml"])
+		mustContain(t, "the body", md, fmt.Sprintf("(%d bytes, sha256 `%x`)", len(files[breakingVersion+".yml"]), sum))
 		o := readOutputs(t, outputs)
 		if o["changed"] != "true" || o["version"] != breakingVersion || o["next"] != breakingNext || o["bump"] != "minor" || o["breaking"] != "true" {
 			t.Errorf("outputs %v, want a breaking change to %s", o, breakingNext)
@@ -380,6 +390,21 @@ func TestSpecWatch(t *testing.T) {
 		}
 	})
 
+	// Reading Clerk's file, and refusing a hostile one, is spec-update's: the watch stops with it.
+	t.Run("a file spec-update refuses", func(t *testing.T) {
+		repo := copyRepo(t, releasedToday)
+		const huge = "2099-03-01"
+		listing, base := publish(t, map[string][]byte{today + ".yml": todays, huge + ".yml": make([]byte, 10<<20+1)})
+		before, _ := readFile(repo, "openapi.yaml")
+		out, err := makeIn(t, repo, listing, base, "spec-watch")
+		if err == nil || !strings.Contains(out, "larger than 10 MiB") || !strings.Contains(out, "spec-update FROM="+huge+" could not take") {
+			t.Fatalf("make spec-watch, Clerk's newest file over 10 MiB: %v, want it refused by spec-update\n%s", err, out)
+		}
+		if after, _ := readFile(repo, "openapi.yaml"); !bytes.Equal(before, after) {
+			t.Error("openapi.yaml changed")
+		}
+	})
+
 	t.Run("a version Clerk did not publish", func(t *testing.T) {
 		repo := copyRepo(t, releasedToday)
 		listing, base := publish(t, files)
@@ -388,4 +413,24 @@ func TestSpecWatch(t *testing.T) {
 			t.Fatalf("make spec-watch VERSION=2098-02-02: %v, want a failure naming it\n%s", err, out)
 		}
 	})
+}
+
+// The body says what spec-update read, from spec-update's own line; make's echo of the command
+// (which names the version, not the file) is not taken for it, and output without exactly one
+// such line gives no body rather than a guess.
+func TestWhatWasReadIsSpecUpdatesLine(t *testing.T) {
+	const sha = "75df3a43fcb2d9fc4467a23c717714f5228aa3267b0930ba34612728365fd8f2"
+	said := `go -C internal/tools/specupdate run . -from "2026-05-12" -dir "/repo"
+read http://127.0.0.1:4242/raw/bapi/2026-05-12.yml: 738295 bytes, sha256 ` + sha + `
+openapi.yaml is unchanged (Clerk API version 2026-05-12)
+`
+	where, size, got, err := whatWasRead(said)
+	if err != nil || where != "http://127.0.0.1:4242/raw/bapi/2026-05-12.yml" || size != 738295 || got != sha {
+		t.Fatalf("whatWasRead = %q, %d, %q, %v", where, size, got, err)
+	}
+	for _, bad := range []string{"", "specupdate: fetch x: 404 Not Found\n", said + said} {
+		if _, _, _, err := whatWasRead(bad); err == nil {
+			t.Errorf("whatWasRead(%q) gave no error", bad)
+		}
+	}
 }
