@@ -6,8 +6,9 @@
 //
 // watch lists Clerk's published versions (GitHub's contents API for bapi/ of clerk/openapi-specs,
 // or SPEC_WATCH_LISTING), takes the newest (or -version) when openapi.yaml does not already follow
-// it: downloads $CLERK_SPECS_BASE/bapi/<version>.yml, runs make spec-update on it, sets APIVersion,
-// runs both gates against the last release, and writes a pull request body in Markdown: the
+// it: runs make spec-update FROM=<version> (which reads $CLERK_SPECS_BASE/bapi/<version>.yml,
+// bounded, and records where the file came from in spec/clerk/SOURCE), sets APIVersion, runs
+// both gates against the last release, and writes a pull request body in Markdown: the
 // version change, the wire changes (oasdiff), the Go API changes per package (apidiff) and the
 // next version under semver. The scheduled workflow .github/workflows/spec-watch.yml opens or
 // updates one pull request with it. Already up to date, it changes nothing and says so.
@@ -18,8 +19,8 @@
 //
 // Exit status: 0 when the job was done (a body written, or nothing to take; a breaking update
 // is still a body written: its pull request's CI then fails until someone decides); 1 when it
-// could not be (a listing or download failed, spec-update refused the file, a gate could not
-// run); 2 for a usage error.
+// could not be (the listing failed, spec-update could not read or refused the file, a gate could
+// not run); 2 for a usage error.
 package main
 
 import (
@@ -34,15 +35,15 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Where Clerk publishes: the defaults of SPEC_WATCH_LISTING and CLERK_SPECS_BASE.
-const (
-	defaultListing   = "https://api.github.com/repos/clerk/openapi-specs/contents/bapi"
-	defaultSpecsBase = "https://raw.githubusercontent.com/clerk/openapi-specs/main"
-)
+// Where Clerk lists its published versions: the default of SPEC_WATCH_LISTING. (Where a
+// version's file is read, CLERK_SPECS_BASE, is spec-update's to resolve.)
+const defaultListing = "https://api.github.com/repos/clerk/openapi-specs/contents/bapi"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -73,9 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&t.accepted, "go-accepted", "spec/accepted-go-changes.txt", "the acknowledged Go API changes, relative to -repo")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up after this long")
 	// watch only
-	specUpdate := fs.String("spec-update", "make --no-print-directory spec-update", "the command that takes a spec file (FROM=<path> is appended)")
+	specUpdate := fs.String("spec-update", "make --no-print-directory spec-update", "the command that takes Clerk's file for a version (FROM=<version> is appended; it resolves the version under $CLERK_SPECS_BASE)")
 	listing := fs.String("listing", envOr("SPEC_WATCH_LISTING", defaultListing), "where Clerk's versions are listed (GitHub contents API JSON)")
-	base := fs.String("specs-base", envOr("CLERK_SPECS_BASE", defaultSpecsBase), "where Clerk's specs are: <base>/bapi/<version>.yml")
 	version := fs.String("version", "", "take this version rather than the newest")
 	bodyPath := fs.String("body", "", "also write the pull request body to this file")
 	outputs := fs.String("outputs", "", "append key=value results to this file (GitHub Actions' $GITHUB_OUTPUT)")
@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if args[0] == "release-check" {
 		err = releaseCheck(ctx, t, stdout)
 	} else {
-		w := watch{tools: t, specUpdate: strings.Fields(*specUpdate), listing: *listing, base: *base, version: *version,
+		w := watch{tools: t, specUpdate: strings.Fields(*specUpdate), listing: *listing, version: *version,
 			hc: &http.Client{Timeout: 2 * time.Minute}, log: stderr}
 		var body []byte
 		var results map[string]string
@@ -143,11 +143,11 @@ func releaseCheck(ctx context.Context, t tools, stdout io.Writer) error {
 
 type watch struct {
 	tools
-	specUpdate    []string
-	listing, base string
-	version       string
-	hc            *http.Client
-	log           io.Writer
+	specUpdate []string
+	listing    string
+	version    string
+	hc         *http.Client // for the listing
+	log        io.Writer
 }
 
 // run takes the newest (or the asked) version when openapi.yaml does not follow it yet. It
@@ -198,20 +198,19 @@ func (w watch) run(ctx context.Context) ([]byte, map[string]string, error) {
 		return nil, nil, err
 	}
 
-	// spec-update takes a path today; once it takes a URL or a version name (FROM=<version>,
-	// resolved against CLERK_SPECS_BASE), the download below can go and FROM=to be passed.
-	u := update{From: from, To: to, URL: specURL(w.base, to)}
-	path, size, sha, err := download(ctx, w.hc, u.URL, tmp, to, w.log)
-	if err != nil {
-		return nil, nil, err
-	}
-	u.Size, u.SHA256 = size, sha
-	if err := w.runLogged(ctx, w.specUpdate, "FROM="+path, "API_VERSION="+to); err != nil {
-		return nil, nil, fmt.Errorf("make spec-update refused Clerk's %s (%s): %w", to, u.URL, err)
+	// spec-update reads the version's file (bounded), says what it read, and keeps it in
+	// spec/clerk/ with where it came from: the body quotes what it says.
+	var said bytes.Buffer
+	if err := w.runLogged(ctx, &said, w.specUpdate, "FROM="+to); err != nil {
+		return nil, nil, fmt.Errorf("make spec-update FROM=%s could not take Clerk's file (its output above says why): %w", to, err)
 	}
 	// From here on the working tree holds the update; an error says so.
 	taken := func(err error) error {
 		return fmt.Errorf("openapi.yaml and gen/ now follow %s, but the watch could not finish (no pull request body): %w", to, err)
+	}
+	u := update{From: from, To: to}
+	if u.URL, u.Size, u.SHA256, err = whatWasRead(said.String()); err != nil {
+		return nil, nil, taken(err)
 	}
 	if err := setAPIVersion(w.repo, to); err != nil {
 		return nil, nil, taken(err)
@@ -232,14 +231,29 @@ func (w watch) run(ctx context.Context) ([]byte, map[string]string, error) {
 	}, nil
 }
 
-// runLogged runs a command in the repository, its output going to the log.
-func (w watch) runLogged(ctx context.Context, argv []string, args ...string) error {
+// runLogged runs a command in the repository, its output going to the log and to also.
+func (w watch) runLogged(ctx context.Context, also io.Writer, argv []string, args ...string) error {
 	if len(argv) == 0 {
 		return errors.New("no command configured")
 	}
 	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:len(argv):len(argv)], args...)...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = w.repo, w.log, w.log
+	out := io.MultiWriter(w.log, also)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = w.repo, out, out
 	return cmd.Run()
+}
+
+// readLine is the line spec-update prints about the file it read: "read <URL or path>: <size>
+// bytes, sha256 <hex>".
+var readLine = regexp.MustCompile(`(?m)^read (\S+): (\d+) bytes, sha256 ([0-9a-f]{64})$`)
+
+// whatWasRead is where spec-update read the file, its size and sha256, from what it printed.
+func whatWasRead(output string) (where string, size int64, sha string, err error) {
+	m := readLine.FindAllStringSubmatch(output, -1)
+	if len(m) != 1 {
+		return "", 0, "", fmt.Errorf("spec-update's output has %d lines 'read <URL>: <size> bytes, sha256 <hex>', not one: the pull request body cannot say what was read", len(m))
+	}
+	size, err = strconv.ParseInt(m[0][2], 10, 64)
+	return m[0][1], size, m[0][3], err
 }
 
 // appendOutputs appends key=value lines, in a fixed order, as GitHub Actions reads $GITHUB_OUTPUT.

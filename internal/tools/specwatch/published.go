@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,18 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 )
 
-// Bounds on what is read from the network: a listing of Clerk's versions is a few kilobytes, a
-// full spec under a megabyte today (2026-05-12: 738 KB). spec-update bounds what it parses too.
-const (
-	maxListing = 1 << 20
-	maxSpec    = 10 << 20
-)
+// maxListing bounds the listing of Clerk's versions, a few kilobytes today. (A version's file is
+// read, and bounded, by spec-update.)
+const maxListing = 1 << 20
 
 // versionPattern is a Clerk API version: a date. Anything else in the listing is not a version,
 // and a version is put in a URL and a file name only once it matches.
@@ -55,26 +49,6 @@ func listVersions(ctx context.Context, hc *http.Client, listing string) ([]strin
 	}
 	sort.Strings(versions) // dates in ISO form sort as text
 	return versions, nil
-}
-
-// specURL is where Clerk publishes a version's full spec: $CLERK_SPECS_BASE/bapi/<version>.yml,
-// as make spec-update FROM=<version> resolves it.
-func specURL(base, version string) string {
-	return strings.TrimSuffix(base, "/") + "/bapi/" + version + ".yml"
-}
-
-// download fetches a version's spec into dir/<version>.yml (spec-update reads the version from
-// the file name) and says what it read.
-func download(ctx context.Context, hc *http.Client, u, dir, version string, log io.Writer) (path string, size int64, sha string, err error) {
-	body, err := get(ctx, hc, u, maxSpec, "")
-	if err != nil {
-		return "", 0, "", err
-	}
-	sum := sha256.Sum256(body)
-	sha = hex.EncodeToString(sum[:])
-	fmt.Fprintf(log, "specwatch: read %s: %d bytes, sha256 %s\n", u, len(body), sha)
-	path = filepath.Join(dir, version+".yml")
-	return path, int64(len(body)), sha, os.WriteFile(path, body, 0o600)
 }
 
 // get reads a URL's body, refusing anything but a 200 and a body over limit bytes.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -133,16 +135,16 @@ func marshal(t *testing.T, doc *yaml.Node) []byte {
 	return out
 }
 
-// copyRepo copies the repository's files (not .git, hidden directories or node_modules) to a
+// copyRepo copies a repository's files (not .git, hidden directories or node_modules) to a
 // temporary directory, where make may rewrite them.
-func copyRepo(t *testing.T) string {
+func copyRepo(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(repoRoot, path)
+		rel, _ := filepath.Rel(src, path)
 		if d.IsDir() && rel != "." && (strings.HasPrefix(d.Name(), ".") && d.Name() != ".ci" && d.Name() != ".github" || d.Name() == "node_modules") {
 			return filepath.SkipDir
 		}
@@ -246,7 +248,17 @@ func TestSpecWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	todays := todaysSpec(t, repoRoot, today)
-	released, err := readFile(repoRoot, "spec/released/VERSION")
+
+	// The gates judge every change since the last release, and the tree may already hold some
+	// (an acknowledged breaking change, a new Go identifier): then every update, however
+	// additive, is judged breaking, rightly. So that each verdict here is the synthetic
+	// version's own, the cases run on a copy whose last release is today's tree, recorded by
+	// make record-release as a release would.
+	releasedToday := copyRepo(t, repoRoot)
+	if out, err := makeIn(t, releasedToday, "", "", "record-release", "VERSION=v"+libraryVersion(releasedToday)); err != nil {
+		t.Fatalf("make record-release of today's tree, in a copy: %v\n%s", err, out)
+	}
+	released, err := readFile(releasedToday, "spec/released/VERSION")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +266,7 @@ func TestSpecWatch(t *testing.T) {
 	breakingNext, _, _ := nextVersion(strings.TrimSpace(string(released)), breaking)
 
 	t.Run("nothing newer", func(t *testing.T) {
-		repo := copyRepo(t)
+		repo := copyRepo(t, releasedToday)
 		listing, base := publish(t, map[string][]byte{today + ".yml": todays})
 		before, _ := readFile(repo, "openapi.yaml")
 		outputs := filepath.Join(t.TempDir(), "outputs")
@@ -279,7 +291,7 @@ func TestSpecWatch(t *testing.T) {
 	}
 
 	t.Run("additive and breaking", func(t *testing.T) {
-		repo := copyRepo(t)
+		repo := copyRepo(t, releasedToday)
 		listing, base := publish(t, files)
 		dir := t.TempDir()
 		body, outputs := filepath.Join(dir, "body.md"), filepath.Join(dir, "outputs")
@@ -308,6 +320,14 @@ func TestSpecWatch(t *testing.T) {
 			t.Errorf("the body suggests %s, a non-breaking bump, for a breaking change", additiveNext)
 		}
 		mustContain(t, "the output", out, "sha256 ", "took Clerk API version "+breakingVersion)
+		// spec-update read the version from Clerk's URL, and its record says so.
+		source, _ := readFile(repo, "spec/clerk/SOURCE")
+		mustContain(t, "spec/clerk/SOURCE", string(source), "url: "+base+"/bapi/"+breakingVersion+".yml", "file: "+breakingVersion+".yml")
+		if kept, _ := readFile(repo, "spec/clerk/"+breakingVersion+".yml"); !bytes.Equal(kept, files[breakingVersion+".yml"]) {
+			t.Errorf("spec/clerk/%s.yml is not the file Clerk published", breakingVersion)
+		}
+		sum := sha256.Sum256(files[breakingVersion+".yml"])
+		mustContain(t, "the body", md, fmt.Sprintf("(%d bytes, sha256 `%x`)", len(files[breakingVersion+".yml"]), sum))
 		o := readOutputs(t, outputs)
 		if o["changed"] != "true" || o["version"] != breakingVersion || o["next"] != breakingNext || o["bump"] != "minor" || o["breaking"] != "true" {
 			t.Errorf("outputs %v, want a breaking change to %s", o, breakingNext)
@@ -328,7 +348,7 @@ func TestSpecWatch(t *testing.T) {
 	})
 
 	t.Run("an additive version, asked for", func(t *testing.T) {
-		repo := copyRepo(t)
+		repo := copyRepo(t, releasedToday)
 		listing, base := publish(t, files)
 		outputs := filepath.Join(t.TempDir(), "outputs")
 		out, err := makeIn(t, repo, listing, base, "spec-watch", "VERSION="+additiveVersion, "OUTPUTS="+outputs)
@@ -346,7 +366,7 @@ func TestSpecWatch(t *testing.T) {
 
 	// The newest published version is taken by default (the cases above ask for theirs).
 	t.Run("a version after which the module does not build", func(t *testing.T) {
-		repo := copyRepo(t)
+		repo := copyRepo(t, releasedToday)
 		listing, base := publish(t, files)
 		dir := t.TempDir()
 		body, outputs := filepath.Join(dir, "body.md"), filepath.Join(dir, "outputs")
@@ -370,12 +390,47 @@ func TestSpecWatch(t *testing.T) {
 		}
 	})
 
+	// Reading Clerk's file, and refusing a hostile one, is spec-update's: the watch stops with it.
+	t.Run("a file spec-update refuses", func(t *testing.T) {
+		repo := copyRepo(t, releasedToday)
+		const huge = "2099-03-01"
+		listing, base := publish(t, map[string][]byte{today + ".yml": todays, huge + ".yml": make([]byte, 10<<20+1)})
+		before, _ := readFile(repo, "openapi.yaml")
+		out, err := makeIn(t, repo, listing, base, "spec-watch")
+		if err == nil || !strings.Contains(out, "larger than 10 MiB") || !strings.Contains(out, "spec-update FROM="+huge+" could not take") {
+			t.Fatalf("make spec-watch, Clerk's newest file over 10 MiB: %v, want it refused by spec-update\n%s", err, out)
+		}
+		if after, _ := readFile(repo, "openapi.yaml"); !bytes.Equal(before, after) {
+			t.Error("openapi.yaml changed")
+		}
+	})
+
 	t.Run("a version Clerk did not publish", func(t *testing.T) {
-		repo := copyRepo(t)
+		repo := copyRepo(t, releasedToday)
 		listing, base := publish(t, files)
 		out, err := makeIn(t, repo, listing, base, "spec-watch", "VERSION=2098-02-02")
 		if err == nil || !strings.Contains(out, "Clerk has not published 2098-02-02") {
 			t.Fatalf("make spec-watch VERSION=2098-02-02: %v, want a failure naming it\n%s", err, out)
 		}
 	})
+}
+
+// The body says what spec-update read, from spec-update's own line; make's echo of the command
+// (which names the version, not the file) is not taken for it, and output without exactly one
+// such line gives no body rather than a guess.
+func TestWhatWasReadIsSpecUpdatesLine(t *testing.T) {
+	const sha = "75df3a43fcb2d9fc4467a23c717714f5228aa3267b0930ba34612728365fd8f2"
+	said := `go -C internal/tools/specupdate run . -from "2026-05-12" -dir "/repo"
+read http://127.0.0.1:4242/raw/bapi/2026-05-12.yml: 738295 bytes, sha256 ` + sha + `
+openapi.yaml is unchanged (Clerk API version 2026-05-12)
+`
+	where, size, got, err := whatWasRead(said)
+	if err != nil || where != "http://127.0.0.1:4242/raw/bapi/2026-05-12.yml" || size != 738295 || got != sha {
+		t.Fatalf("whatWasRead = %q, %d, %q, %v", where, size, got, err)
+	}
+	for _, bad := range []string{"", "specupdate: fetch x: 404 Not Found\n", said + said} {
+		if _, _, _, err := whatWasRead(bad); err == nil {
+			t.Errorf("whatWasRead(%q) gave no error", bad)
+		}
+	}
 }
