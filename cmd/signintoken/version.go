@@ -11,14 +11,22 @@ import (
 
 const modulePath = "github.com/clerkgen/signintokens"
 
+// version is the release this binary was built as, stamped by the release build
+// (.goreleaser.yaml: -ldflags "-X main.version=v1.2.3"), so the archive of a tag says the tag.
+// Empty in any other build, which reports what the go command recorded (moduleVersion).
+var version string
+
 // runVersion prints the version of this build and the Clerk API version it speaks.
 func runVersion(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "signintoken version: unexpected argument %q\n", args[0])
 		return exitUsage
 	}
-	info, ok := debug.ReadBuildInfo()
-	if _, err := fmt.Fprintf(stdout, "signintoken %s (Clerk API %s)\n", moduleVersion(info, ok), signintokens.APIVersion); err != nil {
+	v := version
+	if v == "" {
+		v = moduleVersion(debug.ReadBuildInfo())
+	}
+	if _, err := fmt.Fprintf(stdout, "signintoken %s (Clerk API %s)\n", v, signintokens.APIVersion); err != nil {
 		return exitError
 	}
 	return exitOK
