@@ -190,3 +190,54 @@ interop:
 	echo "== clerk-sdk-go (interop/go)"; (cd interop/go && $(GO) test -count=1 ./...); \
 	echo "== @clerk/backend (interop/js)"; (cd interop/js && npm ci --no-audit --no-fund && ../with-fake.sh "$$dir/signintoken" -- node --test); \
 	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken
+
+# --- Release artifacts, the npm package and the GitHub Action (docs/install-fake.md) ----------
+# GoReleaser is pinned in a tool module of its own; its SBOM tool, cyclonedx-gomod, in another.
+GORELEASER      := $(GO) tool -modfile=internal/tools/goreleaser/go.mod goreleaser
+# RELEASE_TARGETS narrows the snapshot to some of .goreleaser.yaml's targets (comma-separated,
+# e.g. linux_amd64_v1, what CI builds); empty: all of them.
+RELEASE_TARGETS ?=
+# The version the npm tarballs and their binary carry: the library's, unless given.
+NPM_VERSION     ?= $(shell sed -n 's/^const Version = "\(.*\)"/\1/p' api/version.go)
+
+.PHONY: release-check release-snapshot release-test npm-pack npm-test action-test
+
+## release-check: goreleaser check (the configuration is valid for the pinned GoReleaser).
+release-check:
+	$(GORELEASER) check
+
+## release-snapshot: the release artifacts into dist/release/, nothing published and no image
+## (no Docker engine needed). RELEASE_TARGETS=linux_amd64_v1 builds one target.
+release-snapshot:
+	@set -e; config=.goreleaser.yaml; \
+	if [ -n "$(RELEASE_TARGETS)" ]; then \
+		grep -c '^    targets: \[.*\]$$' .goreleaser.yaml | grep -qx 1 || { echo "release-snapshot: .goreleaser.yaml has no one-line 'targets: [...]' to narrow"; exit 1; }; \
+		mkdir -p dist; config=dist/goreleaser-narrowed.yaml; \
+		sed 's/^    targets: \[.*\]$$/    targets: [$(RELEASE_TARGETS)]/' .goreleaser.yaml > $$config; \
+	fi; \
+	$(GORELEASER) release --snapshot --clean --skip=docker --config $$config
+
+## release-test: the snapshot's linux/amd64 archive: checksums verify, its binary is static and
+## prints the build's version, and it serves the fake (.ci/check-release-snapshot).
+release-test:
+	.ci/check-release-snapshot dist/release
+
+## npm-pack: the npm tarballs of @clerkgen/signintokens-fake and its linux-x64 package, with a
+## static linux/amd64 binary built as the release builds it, into dist/npm/.
+npm-pack:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "npm-pack: needs Node.js 20 and npm"; exit 1; }
+	rm -rf dist/npm && mkdir -p dist/npm/bin
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w -X main.version=v$(NPM_VERSION)" -o dist/npm/bin/signintoken ./cmd/signintoken
+	node npm/scripts/pack.mjs --version $(NPM_VERSION) --out dist/npm --binary linux-x64=dist/npm/bin/signintoken
+
+## npm-test: the npm package's tests (npm/test, node --test) on the tarballs npm-pack wrote,
+## installed offline into an empty project; @clerk/backend from npm/test's committed lockfile.
+npm-test: npm-pack
+	cd npm/test && npm ci --no-audit --no-fund && NPM_DIST=$(CURDIR)/dist/npm node --test
+
+## action-test: the GitHub Action's scripts (action/) in a simulated runner (GITHUB_ENV,
+## RUNNER_TEMP), with the locally built binary.
+action-test:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	CGO_ENABLED=0 $(GO) build -trimpath -o "$$dir/signintoken" ./cmd/signintoken; \
+	SIGNINTOKEN_TEST_BINARY="$$dir/signintoken" action/test.sh
