@@ -193,7 +193,7 @@ interop:
 
 # --- Release artifacts, the npm package and the GitHub Action (docs/install-fake.md) ----------
 # GoReleaser is pinned in a tool module of its own; its SBOM tool, cyclonedx-gomod, in another.
-GORELEASER      := $(GO) tool -modfile=internal/tools/goreleaser/go.mod goreleaser
+GORELEASER      ?= $(GO) tool -modfile=internal/tools/goreleaser/go.mod goreleaser
 # RELEASE_TARGETS narrows the snapshot to some of .goreleaser.yaml's targets (comma-separated,
 # e.g. linux_amd64_v1, what CI builds); empty: all of them.
 RELEASE_TARGETS ?=
