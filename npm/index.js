@@ -69,7 +69,7 @@ function fakeArgs(options, summaryFile) {
     args.push('--users', users.join(','));
   }
   if (rateLimit !== undefined) {
-    if (typeof rateLimit !== 'string' || !/^\d+\/\w+$/.test(rateLimit)) {
+    if (typeof rateLimit !== 'string' || !/^\d+\/[\w.]+$/.test(rateLimit)) {
       throw new TypeError('startFake: rateLimit must be "N/DURATION", e.g. "100/10s" (a development instance) or "1000/10s"');
     }
     args.push('--rate-limit', rateLimit);
