@@ -200,7 +200,7 @@ RELEASE_TARGETS ?=
 # The version the npm tarballs and their binary carry: the library's, unless given.
 NPM_VERSION     ?= $(shell sed -n 's/^const Version = "\(.*\)"/\1/p' api/version.go)
 
-.PHONY: release-check release-snapshot release-test npm-pack npm-test action-test
+.PHONY: release-check release-snapshot release-test npm-pack npm-pack-release npm-test action-test
 
 ## release-check: goreleaser check (the configuration is valid for the pinned GoReleaser).
 release-check:
@@ -229,6 +229,16 @@ npm-pack:
 	rm -rf dist/npm && mkdir -p dist/npm/bin
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w -X main.version=v$(NPM_VERSION)" -o dist/npm/bin/signintoken ./cmd/signintoken
 	node npm/scripts/pack.mjs --version $(NPM_VERSION) --out dist/npm --binary linux-x64=dist/npm/bin/signintoken
+
+## npm-pack-release: the npm tarballs of the main package and all six platform packages, from
+## the binaries a full `make release-snapshot` (or release) left in dist/release, into
+## dist/npm-release/, at the version GoReleaser built; `npm publish` each (platforms first).
+npm-pack-release:
+	@set -e; d=dist/release; v=$$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' $$d/metadata.json); \
+	node npm/scripts/pack.mjs --version "$$v" --out dist/npm-release \
+		--binary linux-x64=$$d/signintoken_linux_amd64_v1/signintoken --binary linux-arm64=$$d/signintoken_linux_arm64_v8.0/signintoken \
+		--binary darwin-x64=$$d/signintoken_darwin_amd64_v1/signintoken --binary darwin-arm64=$$d/signintoken_darwin_arm64_v8.0/signintoken \
+		--binary win32-x64=$$d/signintoken_windows_amd64_v1/signintoken.exe --binary win32-arm64=$$d/signintoken_windows_arm64_v8.0/signintoken.exe
 
 ## npm-test: the npm package's tests (npm/test, node --test) on the tarballs npm-pack wrote,
 ## installed offline into an empty project; @clerk/backend from npm/test's committed lockfile.
