@@ -245,3 +245,65 @@ interop:
 	echo "== the fake's answers against Clerk's published file, through Stoplight Prism (interop/prism)"; \
 	(cd interop/prism && npm ci --no-audit --no-fund && SIGNINTOKEN_BIN="$$dir/signintoken" timeout $(PRISM_TIMEOUT) node --test); \
 	echo "== the fake's memory targets"; $(GO) test -count=1 -v -run '^TestFakeMemory' ./cmd/signintoken
+
+# --- Release artifacts, the npm package and the GitHub Action (docs/install-fake.md) ----------
+# GoReleaser is pinned in a tool module of its own; its SBOM tool, cyclonedx-gomod, in another.
+GORELEASER      ?= $(GO) tool -modfile=internal/tools/goreleaser/go.mod goreleaser
+# RELEASE_TARGETS narrows the snapshot to some of .goreleaser.yaml's targets (comma-separated,
+# e.g. linux_amd64_v1, what CI builds); empty: all of them.
+RELEASE_TARGETS ?=
+# The version the npm tarballs and their binary carry: the library's, unless given.
+NPM_VERSION     ?= $(shell sed -n 's/^const Version = "\(.*\)"/\1/p' api/version.go)
+
+.PHONY: goreleaser-check release-snapshot release-test npm-pack npm-pack-release npm-test action-test
+
+## goreleaser-check: goreleaser check (the configuration is valid for the pinned GoReleaser).
+## (release-check, above, is the next version from the gates.)
+goreleaser-check:
+	$(GORELEASER) check
+
+## release-snapshot: the release artifacts into dist/release/, nothing published and no image
+## (no Docker engine needed). RELEASE_TARGETS=linux_amd64_v1 builds one target.
+release-snapshot:
+	@set -e; config=.goreleaser.yaml; \
+	if [ -n "$(RELEASE_TARGETS)" ]; then \
+		grep -c '^    targets: \[.*\]$$' .goreleaser.yaml | grep -qx 1 || { echo "release-snapshot: .goreleaser.yaml has no one-line 'targets: [...]' to narrow"; exit 1; }; \
+		mkdir -p dist; config=dist/goreleaser-narrowed.yaml; \
+		sed 's/^    targets: \[.*\]$$/    targets: [$(RELEASE_TARGETS)]/' .goreleaser.yaml > $$config; \
+	fi; \
+	$(GORELEASER) release --snapshot --clean --skip=docker --config $$config
+
+## release-test: the snapshot's linux/amd64 archive: checksums verify, its binary is static and
+## prints the build's version, and it serves the fake (.ci/check-release-snapshot).
+release-test:
+	.ci/check-release-snapshot dist/release
+
+## npm-pack: the npm tarballs of @clerkgen/signintokens-fake and its linux-x64 package, with a
+## static linux/amd64 binary built as the release builds it, into dist/npm/.
+npm-pack:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "npm-pack: needs Node.js 20 and npm"; exit 1; }
+	rm -rf dist/npm && mkdir -p dist/npm/bin
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w -X main.version=v$(NPM_VERSION)" -o dist/npm/bin/signintoken ./cmd/signintoken
+	node npm/scripts/pack.mjs --version $(NPM_VERSION) --out dist/npm --binary linux-x64=dist/npm/bin/signintoken
+
+## npm-pack-release: the npm tarballs of the main package and all six platform packages, from
+## the binaries a full `make release-snapshot` (or release) left in dist/release, into
+## dist/npm-release/, at the version GoReleaser built; `npm publish` each (platforms first).
+npm-pack-release:
+	@set -e; d=dist/release; v=$$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' $$d/metadata.json); \
+	node npm/scripts/pack.mjs --version "$$v" --out dist/npm-release \
+		--binary linux-x64=$$d/signintoken_linux_amd64_v1/signintoken --binary linux-arm64=$$d/signintoken_linux_arm64_v8.0/signintoken \
+		--binary darwin-x64=$$d/signintoken_darwin_amd64_v1/signintoken --binary darwin-arm64=$$d/signintoken_darwin_arm64_v8.0/signintoken \
+		--binary win32-x64=$$d/signintoken_windows_amd64_v1/signintoken.exe --binary win32-arm64=$$d/signintoken_windows_arm64_v8.0/signintoken.exe
+
+## npm-test: the npm package's tests (npm/test, node --test) on the tarballs npm-pack wrote,
+## installed offline into an empty project; @clerk/backend from npm/test's committed lockfile.
+npm-test: npm-pack
+	cd npm/test && npm ci --no-audit --no-fund && NPM_DIST=$(CURDIR)/dist/npm node --test
+
+## action-test: the GitHub Action's scripts (action/) in a simulated runner (GITHUB_ENV,
+## RUNNER_TEMP), with the locally built binary.
+action-test:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	CGO_ENABLED=0 $(GO) build -trimpath -o "$$dir/signintoken" ./cmd/signintoken; \
+	SIGNINTOKEN_TEST_BINARY="$$dir/signintoken" action/test.sh

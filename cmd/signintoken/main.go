@@ -77,6 +77,7 @@ Usage:
   signintoken bulk create --in users.csv --out links.jsonl [--rate 100/10s] [--expires 7d]
   signintoken bulk revoke --in links.jsonl
   signintoken bulk export | status --state links.jsonl.state
+  signintoken healthcheck [ORIGIN]   (exit 0 when the fake at ORIGIN serves)
   signintoken version | --version
 
 Environment:
@@ -115,6 +116,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		return runBulk(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -59,3 +59,14 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version now: exit %d, stderr %q; want 2", code, errOut)
 	}
 }
+
+// TestStampedVersion: a release build's -X main.version is what version prints, whatever the
+// go command recorded (a snapshot build from a dirty checkout records a pseudo-version).
+func TestStampedVersion(t *testing.T) {
+	defer func(v string) { version = v }(version)
+	version = "v9.8.7-SNAPSHOT-abc1234"
+	code, out, _ := signintoken(t, nil, "version")
+	if want := "signintoken v9.8.7-SNAPSHOT-abc1234 (Clerk API " + signintokens.APIVersion + ")\n"; code != exitOK || out != want {
+		t.Errorf("version: exit %d, stdout %q; want 0 and %q", code, out, want)
+	}
+}
