@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -86,8 +87,12 @@ func (p *published) checksum() string {
 
 var errTooLarge = fmt.Errorf("larger than %d MiB; Clerk's specs are under 1 MB (the wrong file?)", maxSpecBytes>>20)
 
+// readLocal reads a regular file, refusing anything else. O_NONBLOCK lets the open return at
+// once on a FIFO (a named pipe planted or mistyped onto), where a plain open waits for a writer
+// for ever; it changes nothing for a regular file. A FIFO or device also has no size to check
+// before reading, and Clerk's specs are files: a pipe's output can be saved to one first.
 func readLocal(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -96,14 +101,15 @@ func readLocal(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if info.IsDir() {
+	switch {
+	case info.IsDir():
 		return nil, fmt.Errorf("%s is a directory; give Clerk's spec file, e.g. bapi/2026-05-12.yml", path)
-	}
-	if info.Mode().IsRegular() && info.Size() > maxSpecBytes {
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (a FIFO, a device or a socket); give Clerk's spec file, e.g. bapi/2026-05-12.yml, or its URL", path)
+	case info.Size() > maxSpecBytes:
 		return nil, fmt.Errorf("%s: %w", path, errTooLarge)
 	}
-	// A FIFO or device has no size to check: read at most one byte past the bound.
-	return readBounded(f, path)
+	return readBounded(f, path) // bounded still: the file may grow after the Stat
 }
 
 func fetch(ctx context.Context, u string, client *http.Client) ([]byte, error) {
