@@ -160,3 +160,30 @@ func TestFromRefusesWhatItCannotRead(t *testing.T) {
 		})
 	}
 }
+
+// API_VERSION is a Clerk API version (YYYY-MM-DD), nothing else: it names the file kept in
+// spec/clerk and openapi.yaml's info.version. A mistyped one ("v2026-05-12", "latest", a path)
+// is refused before anything is read or written; "../x" once wrote the spec outside spec/clerk
+// and deleted the committed one.
+func TestAPIVersionMustBeADate(t *testing.T) {
+	for _, version := range []string{"../../escaped", "latest", "v2026-05-12", "2026-5-12", "2026-05-12 ", "2026-05-12\n"} {
+		out, record := repoCopy(t)
+		before := readFile(t, out)
+		code, _, stderr := runTool(t, "-from", "testdata/bapi-2025-11-10.yml", "-overlay", overlayFile, "-out", out, "-record", record, "-api-version", version)
+		if code != 2 || !strings.Contains(stderr, "YYYY-MM-DD") {
+			t.Errorf("-api-version %q: exit status %d, stderr %q; want 2, naming the form YYYY-MM-DD", version, code, stderr)
+		}
+		if string(readFile(t, out)) != string(before) {
+			t.Errorf("-api-version %q: openapi.yaml was written", version)
+		}
+		entries, _ := os.ReadDir(filepath.Dir(record))
+		for _, e := range entries {
+			if e.Name() != "openapi.yaml" && e.Name() != "clerk" {
+				t.Errorf("-api-version %q: %s was written beside spec/clerk", version, e.Name())
+			}
+		}
+		if _, err := os.Stat(filepath.Join(record, "2026-05-12.yml")); err != nil {
+			t.Errorf("-api-version %q: the committed published file is gone: %v", version, err)
+		}
+	}
+}
