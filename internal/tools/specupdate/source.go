@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +34,7 @@ var versionName = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 // published is one of Clerk's spec files as read: its bytes and where they came from.
 type published struct {
 	data   []byte
-	origin string // the URL, or the path as given
+	origin string // the path as given, or the URL without its credentials (shownURL)
 	url    bool   // origin is a URL
 	sum    string // sha256, hex
 }
@@ -75,7 +76,11 @@ func readSpec(ctx context.Context, location string, isURL bool, client *http.Cli
 	if err != nil {
 		return nil, err
 	}
-	p := &published{data: data, origin: location, url: isURL}
+	origin := location
+	if isURL {
+		origin = shownURL(location)
+	}
+	p := &published{data: data, origin: origin, url: isURL}
 	p.sum = p.checksum()
 	return p, nil
 }
@@ -112,15 +117,35 @@ func readLocal(path string) ([]byte, error) {
 	return readBounded(f, path) // bounded still: the file may grow after the Stat
 }
 
-func fetch(ctx context.Context, u string, client *http.Client) ([]byte, error) {
+// shownURL is u as printed and recorded in spec/clerk/SOURCE: without user info or query,
+// either of which may hold a credential (a private fork's raw link carries ?token=…).
+func shownURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	parsed.User = nil
+	if parsed.RawQuery != "" || parsed.ForceQuery {
+		parsed.RawQuery, parsed.ForceQuery = "", false
+		return parsed.String() + "?…"
+	}
+	return parsed.String()
+}
+
+func fetch(ctx context.Context, location string, client *http.Client) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
 		return nil, err
 	}
+	u := shownURL(location)
 	resp, err := client.Do(req)
 	if err != nil {
+		var uerr *url.Error // it quotes the URL, query and all (of a redirect, too)
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
 	defer resp.Body.Close()

@@ -187,3 +187,43 @@ func TestAPIVersionMustBeADate(t *testing.T) {
 		}
 	}
 }
+
+// A URL can carry a credential: a private fork's "Raw" link has ?token=…, and user:password@
+// is basic auth. The tool sends it, but never prints it or records it in spec/clerk/SOURCE (a
+// committed file), not even in an error.
+func TestAURLCredentialIsNeitherPrintedNorRecorded(t *testing.T) {
+	const secret = "ghsat0123secret"
+	extract := readFile(t, "testdata/bapi-2025-11-10.yml")
+	var gotQuery, gotPassword string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotQuery = r.URL.Query().Get("token")
+		_, gotPassword, _ = r.BasicAuth()
+		if r.URL.Path != "/bapi/2025-11-10.yml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(extract)
+	}))
+	defer srv.Close()
+	withCredential := strings.Replace(srv.URL, "http://", "http://x-access-token:"+secret+"@", 1)
+	for name, from := range map[string]string{
+		"query":     srv.URL + "/bapi/2025-11-10.yml?token=" + secret,
+		"user info": withCredential + "/bapi/2025-11-10.yml",
+		"a 404":     withCredential + "/bapi/2031-01-01.yml?token=" + secret,
+	} {
+		t.Run(name, func(t *testing.T) {
+			gotQuery, gotPassword = "", ""
+			out, record := repoCopy(t)
+			_, stdout, stderr := runTool(t, "-from", from, "-overlay", overlayFile, "-out", out, "-record", record)
+			if gotQuery != secret && gotPassword != secret {
+				t.Fatal("the credential was not sent")
+			}
+			if strings.Contains(stdout+stderr, secret) {
+				t.Errorf("the output shows the credential:\n%s%s", stdout, stderr)
+			}
+			if strings.Contains(string(readFile(t, filepath.Join(record, "SOURCE"))), secret) {
+				t.Error("spec/clerk/SOURCE records the credential")
+			}
+		})
+	}
+}
