@@ -42,7 +42,7 @@ func checkBaseURL(raw string) (string, error) {
 	}
 	shown := u.Scheme + "://" + u.Host
 	switch {
-	case u.Host == "" || u.Opaque != "":
+	case u.Hostname() == "" || u.Opaque != "": // ":443" alone is a port: Go would dial this machine
 		return "", invalidInput("base URL has no host; want an origin such as https://api.clerk.com")
 	case u.User != nil:
 		return "", invalidInput("base URL %q must not carry user info", shown)
