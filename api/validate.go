@@ -33,6 +33,9 @@ func checkSecretKey(key string) error {
 // URL the client sends to. Its errors show at most the scheme and host: a path, query,
 // fragment or user info may carry a credential pasted in the wrong place.
 func checkBaseURL(raw string) (string, error) {
+	if strings.ContainsFunc(raw, unicode.IsSpace) { // url.Parse would only say it does not parse
+		return "", invalidInput("base URL contains whitespace (copied with a space or a newline?)")
+	}
 	if strings.ContainsFunc(raw, unsafeRune) || !utf8.ValidString(raw) {
 		return "", invalidInput("base URL contains control, invisible or invalid characters")
 	}
