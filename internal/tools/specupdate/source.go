@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -155,6 +156,9 @@ func fetch(ctx context.Context, location string, client *http.Client) ([]byte, e
 			hint = " (no such version published? see the bapi/ folder of github.com/clerk/openapi-specs)"
 		}
 		return nil, fmt.Errorf("fetch %s: %s%s", u, resp.Status, hint)
+	}
+	if mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mediaType == "text/html" {
+		return nil, fmt.Errorf("fetch %s: an HTML page, not a spec file (GitHub's page about the file, /blob/?); give the raw file's URL, https://raw.githubusercontent.com/clerk/openapi-specs/<commit>/bapi/<version>.yml, or a version name such as 2026-05-12", u)
 	}
 	if resp.ContentLength > maxSpecBytes {
 		return nil, fmt.Errorf("%s: %w", u, errTooLarge)

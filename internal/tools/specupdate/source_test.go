@@ -227,3 +227,20 @@ func TestAURLCredentialIsNeitherPrintedNorRecorded(t *testing.T) {
 		})
 	}
 }
+
+// The URL in the browser's address bar (github.com/clerk/openapi-specs/blob/main/bapi/…) is
+// GitHub's HTML page about the file, not the file: the error says so and points at the raw URL
+// or a version name, rather than quoting a YAML parser's complaint about HTML.
+func TestFromAnHTMLPageSaysSo(t *testing.T) {
+	page := []byte("<!DOCTYPE html>\n<html lang=\"en\">\n<head><style>a:hover{color:red}</style></head>\n<body>openapi: 3.0.3</body>\n</html>\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	out, record := repoCopy(t)
+	code, _, stderr := runTool(t, "-from", srv.URL+"/clerk/openapi-specs/blob/main/bapi/2026-05-12.yml", "-overlay", overlayFile, "-out", out, "-record", record)
+	if code != 1 || !strings.Contains(stderr, "HTML page") || !strings.Contains(stderr, "raw.githubusercontent.com") {
+		t.Errorf("exit status %d, stderr %q; want 1, saying it is an HTML page and where the raw file is", code, stderr)
+	}
+}
