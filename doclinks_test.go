@@ -10,10 +10,11 @@ import (
 	"testing"
 )
 
-// brokenDocLink is a doc link glued to the word after it, such as "[Secret]s": go/doc does not
-// take it for a link (a link must stand alone, followed by space or punctuation), so pkg.go.dev
-// shows the brackets. The bracket must open a word, so code such as map[Secret]int is not one.
-var brokenDocLink = regexp.MustCompile(`(^|[\s(])\[\*?[A-Za-z_][\w.]*\][\p{L}\p{N}_]`)
+// brokenDocLink is a doc link glued to what follows it, such as [Secret]s or "[Secret]s": go/doc
+// does not take it for a link (a link must be preceded and followed by space or punctuation,
+// unicode.IsPunct), so pkg.go.dev shows the brackets. The bracket must open a word (after space
+// or punctuation, as go/doc asks), so code such as map[Secret]int is not one.
+var brokenDocLink = regexp.MustCompile(`(^|[\s\p{P}])\[\*?[A-Za-z_][\w.]*\][^\s\p{P}]`)
 
 // TestDocLinksStandAlone reads the comments of every Go file that pkg.go.dev renders (all but
 // tests, and all but the generated gen/) for a doc link with a suffix.
