@@ -47,6 +47,8 @@ func checkBaseURL(raw string) (string, error) {
 	switch {
 	case u.Hostname() == "" || u.Opaque != "": // ":443" alone is a port: Go would dial this machine
 		return "", invalidInput("base URL has no host; want an origin such as https://api.clerk.com")
+	case !isVisibleASCII(u.Host):
+		return "", invalidInput("base URL's host is not ASCII (a look-alike letter?); write an internationalized host in punycode (xn--…) if you mean it")
 	case u.User != nil:
 		return "", invalidInput("base URL %q must not carry user info", shown)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
