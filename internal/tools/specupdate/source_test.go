@@ -244,3 +244,19 @@ func TestFromAnHTMLPageSaysSo(t *testing.T) {
 		t.Errorf("exit status %d, stderr %q; want 1, saying it is an HTML page and where the raw file is", code, stderr)
 	}
 }
+
+// GitHub's "Raw" button links to raw.githubusercontent.com/<owner>/<repo>/refs/heads/<branch>/<path>
+// (or refs/tags/<tag>/…); SOURCE names the branch or tag and the file's path in the repository,
+// not "refs" and "heads/main/bapi/…".
+func TestSourceOfARawURLWithRefs(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"https://raw.githubusercontent.com/clerk/openapi-specs/refs/heads/main/bapi/2026-05-12.yml", "commit: main\npath: bapi/2026-05-12.yml\n"},
+		{"https://raw.githubusercontent.com/clerk/openapi-specs/refs/tags/v1/bapi/2026-05-12.yml", "commit: v1\npath: bapi/2026-05-12.yml\n"},
+		{"https://raw.githubusercontent.com/clerk/openapi-specs/7987d1b/bapi/2026-05-12.yml", "commit: 7987d1b\npath: bapi/2026-05-12.yml\n"},
+	} {
+		got := sourceText(&published{data: []byte("openapi: 3.0.3\n"), origin: tc.url, url: true, sum: "x"}, "2026-05-12.yml")
+		if !strings.Contains(got, "repository: https://github.com/clerk/openapi-specs\n"+tc.want) {
+			t.Errorf("%s: SOURCE is\n%s\nwant repository, then\n%s", tc.url, got, tc.want)
+		}
+	}
+}
