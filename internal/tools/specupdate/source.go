@@ -27,7 +27,7 @@ const maxSpecBytes = 10 << 20
 const defaultSpecsBase = "https://raw.githubusercontent.com/clerk/openapi-specs/main"
 
 // fetchTimeout bounds the whole download of a spec by URL, however slowly a server sends it.
-const fetchTimeout = 60 * time.Second
+var fetchTimeout = 60 * time.Second
 
 // versionName is a bare Clerk API version, which -from resolves to <base>/bapi/<version>.yml.
 var versionName = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
@@ -147,7 +147,7 @@ func fetch(ctx context.Context, location string, client *http.Client) ([]byte, e
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return nil, fmt.Errorf("fetch %s: %w", u, err)
+		return nil, fmt.Errorf("fetch %s: %w", u, gaveUp(ctx, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -165,9 +165,18 @@ func fetch(ctx context.Context, location string, client *http.Client) ([]byte, e
 	}
 	data, err := readBounded(resp.Body, u)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u, err)
+		return nil, fmt.Errorf("fetch %s: %w", u, gaveUp(ctx, err))
 	}
 	return data, nil
+}
+
+// gaveUp says that the download took longer than fetchTimeout, when it did, rather than
+// "context deadline exceeded".
+func gaveUp(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("gave up after %v without the whole file (a slow or stalled server): %w", fetchTimeout, err)
+	}
+	return err
 }
 
 func readBounded(r io.Reader, name string) ([]byte, error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // publishedTree serves files as Clerk's published specs are laid out (bapi/<version>.yml), over
@@ -258,5 +259,41 @@ func TestSourceOfARawURLWithRefs(t *testing.T) {
 		if !strings.Contains(got, "repository: https://github.com/clerk/openapi-specs\n"+tc.want) {
 			t.Errorf("%s: SOURCE is\n%s\nwant repository, then\n%s", tc.url, got, tc.want)
 		}
+	}
+}
+
+// A server that sends its headers and then a byte now and then (or nothing) is given up on after
+// fetchTimeout, saying so; nothing is written. (The bound is shortened here; it is 60 s.)
+func TestASlowServerIsGivenUpOn(t *testing.T) {
+	defer func(d time.Duration) { fetchTimeout = d }(fetchTimeout)
+	fetchTimeout = 300 * time.Millisecond
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("openapi: 3.0.3\n"))
+		w.(http.Flusher).Flush()
+		select { // a byte every 100 ms would never end: this one sends nothing more
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	done := make(chan struct{})
+	var code int
+	var stderr string
+	out, record := repoCopy(t)
+	go func() {
+		defer close(done)
+		code, _, stderr = runTool(t, "-from", srv.URL+"/bapi/2026-05-12.yml", "-overlay", overlayFile, "-out", out, "-record", record)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		release <- struct{}{}
+		<-done
+		t.Fatal("spec-update waited on a server that sent nothing more, past its bound")
+	}
+	if code != 1 || !strings.Contains(stderr, "gave up after 300ms") {
+		t.Errorf("exit status %d, stderr %q; want 1, saying it gave up after 300ms", code, stderr)
 	}
 }
