@@ -71,6 +71,10 @@ func TestNewClientBaseURL(t *testing.T) {
 		{"http://10.0.0.5/v1", false},
 		{"ftp://api.clerk.com/v1", false},
 		{"https:///v1", false},
+		{"https://:443", false}, // a port and no host: Go dials the local machine
+		{"https://:8443/v1", false},
+		{"https://\u0430pi.clerk.com", false},  // a Cyrillic а: another domain that reads as Clerk's
+		{"https://xn--pi-7kc.clerk.com", true}, // the same host in punycode, written on purpose
 		{"api.clerk.com/v1", false},
 		{"https://user:pass@api.clerk.com/v1", false},
 		{"https://api.clerk.com/v1?x=1", false},

@@ -28,7 +28,8 @@
 //   - a sign-in token id that is not 1–128 characters of letters, digits, _ and - (an id like
 //     ".." or "a?x=1" would otherwise reach another endpoint);
 //   - a secret key that is not sk_test_… or sk_live_… in printable ASCII;
-//   - a base URL that is not https (or plain http to a loopback host), that carries user info,
+//   - a base URL that is not https (or plain http to a loopback host), whose host is missing
+//     or not ASCII (a look-alike letter; write punycode), that carries whitespace, user info,
 //     a query or a fragment, or whose path is neither empty nor ends in /v1 (see [WithBaseURL]);
 //   - a live key (sk_live_…) with a plain http base URL, loopback included: only tests and the
 //     fake use http, and the fake refuses live keys;

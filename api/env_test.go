@@ -40,6 +40,8 @@ func TestNewClientFromEnv(t *testing.T) {
 		"URL of plain http to a network":     {key: testKey, apiURL: "http://api.clerk.com", wantErr: "CLERK_API_URL"},
 		"URL with a path not /v1":            {key: testKey, apiURL: srv.URL + "/v2", wantErr: "CLERK_API_URL"},
 		"URL of spaces":                      {key: testKey, apiURL: "  ", wantErr: "CLERK_API_URL"},
+		"URL with a trailing space":          {key: testKey, apiURL: srv.URL + " ", wantErr: "whitespace"},
+		"URL with a leading space":           {key: testKey, apiURL: " " + srv.URL, wantErr: "whitespace"},
 	} {
 		setenv(t, EnvSecretKey, tc.key, unset)
 		setenv(t, EnvAPIURL, tc.apiURL, unset)

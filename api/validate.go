@@ -33,6 +33,9 @@ func checkSecretKey(key string) error {
 // URL the client sends to. Its errors show at most the scheme and host: a path, query,
 // fragment or user info may carry a credential pasted in the wrong place.
 func checkBaseURL(raw string) (string, error) {
+	if strings.ContainsFunc(raw, unicode.IsSpace) { // url.Parse would only say it does not parse
+		return "", invalidInput("base URL contains whitespace (copied with a space or a newline?)")
+	}
 	if strings.ContainsFunc(raw, unsafeRune) || !utf8.ValidString(raw) {
 		return "", invalidInput("base URL contains control, invisible or invalid characters")
 	}
@@ -42,8 +45,10 @@ func checkBaseURL(raw string) (string, error) {
 	}
 	shown := u.Scheme + "://" + u.Host
 	switch {
-	case u.Host == "" || u.Opaque != "":
+	case u.Hostname() == "" || u.Opaque != "": // ":443" alone is a port: Go would dial this machine
 		return "", invalidInput("base URL has no host; want an origin such as https://api.clerk.com")
+	case !isVisibleASCII(u.Host):
+		return "", invalidInput("base URL's host is not ASCII (a look-alike letter?); write an internationalized host in punycode (xn--…) if you mean it")
 	case u.User != nil:
 		return "", invalidInput("base URL %q must not carry user info", shown)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):

@@ -63,6 +63,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "specupdate: -from is required (make spec-update FROM=<path|URL|version>, e.g. FROM=2026-05-12)")
 		return 2
 	}
+	if *version != "" && !versionName.MatchString(*version) {
+		// It names the file kept in spec/clerk and openapi.yaml's info.version.
+		fmt.Fprintf(stderr, "specupdate: -api-version %q is not a Clerk API version (YYYY-MM-DD, such as 2026-05-12)\n", *version)
+		return 2
+	}
 	location, isURL, err := resolveFrom(*from, *base, *dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "specupdate: %v\n", err)

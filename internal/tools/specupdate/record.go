@@ -83,9 +83,14 @@ func sourceText(pub *published, name string) string {
 	if pub.url {
 		u, _ := url.Parse(pub.origin)
 		if parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"), "/", 4); u.Host == "raw.githubusercontent.com" && len(parts) == 4 {
+			ref, path := parts[2], parts[3]
+			// GitHub's Raw button links to …/refs/heads/<branch>/<path> (or refs/tags/<tag>/…).
+			if kind, rest, ok := strings.Cut(path, "/"); ref == "refs" && ok && (kind == "heads" || kind == "tags") {
+				ref, path, _ = strings.Cut(rest, "/")
+			}
 			fmt.Fprintf(&b, "repository: https://github.com/%s/%s\n", parts[0], parts[1])
-			fmt.Fprintf(&b, "commit: %s\n", parts[2])
-			fmt.Fprintf(&b, "path: %s\n", parts[3])
+			fmt.Fprintf(&b, "commit: %s\n", ref)
+			fmt.Fprintf(&b, "path: %s\n", path)
 		}
 		fmt.Fprintf(&b, "url: %s\n", pub.origin)
 	} else {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -24,7 +27,7 @@ const maxSpecBytes = 10 << 20
 const defaultSpecsBase = "https://raw.githubusercontent.com/clerk/openapi-specs/main"
 
 // fetchTimeout bounds the whole download of a spec by URL, however slowly a server sends it.
-const fetchTimeout = 60 * time.Second
+var fetchTimeout = 60 * time.Second
 
 // versionName is a bare Clerk API version, which -from resolves to <base>/bapi/<version>.yml.
 var versionName = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
@@ -32,7 +35,7 @@ var versionName = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 // published is one of Clerk's spec files as read: its bytes and where they came from.
 type published struct {
 	data   []byte
-	origin string // the URL, or the path as given
+	origin string // the path as given, or the URL without its credentials (shownURL)
 	url    bool   // origin is a URL
 	sum    string // sha256, hex
 }
@@ -74,7 +77,11 @@ func readSpec(ctx context.Context, location string, isURL bool, client *http.Cli
 	if err != nil {
 		return nil, err
 	}
-	p := &published{data: data, origin: location, url: isURL}
+	origin := location
+	if isURL {
+		origin = shownURL(location)
+	}
+	p := &published{data: data, origin: origin, url: isURL}
 	p.sum = p.checksum()
 	return p, nil
 }
@@ -86,8 +93,12 @@ func (p *published) checksum() string {
 
 var errTooLarge = fmt.Errorf("larger than %d MiB; Clerk's specs are under 1 MB (the wrong file?)", maxSpecBytes>>20)
 
+// readLocal reads a regular file, refusing anything else. O_NONBLOCK lets the open return at
+// once on a FIFO (a named pipe planted or mistyped onto), where a plain open waits for a writer
+// for ever; it changes nothing for a regular file. A FIFO or device also has no size to check
+// before reading, and Clerk's specs are files: a pipe's output can be saved to one first.
 func readLocal(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -96,26 +107,47 @@ func readLocal(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if info.IsDir() {
+	switch {
+	case info.IsDir():
 		return nil, fmt.Errorf("%s is a directory; give Clerk's spec file, e.g. bapi/2026-05-12.yml", path)
-	}
-	if info.Mode().IsRegular() && info.Size() > maxSpecBytes {
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (a FIFO, a device or a socket); give Clerk's spec file, e.g. bapi/2026-05-12.yml, or its URL", path)
+	case info.Size() > maxSpecBytes:
 		return nil, fmt.Errorf("%s: %w", path, errTooLarge)
 	}
-	// A FIFO or device has no size to check: read at most one byte past the bound.
-	return readBounded(f, path)
+	return readBounded(f, path) // bounded still: the file may grow after the Stat
 }
 
-func fetch(ctx context.Context, u string, client *http.Client) ([]byte, error) {
+// shownURL is u as printed and recorded in spec/clerk/SOURCE: without user info or query,
+// either of which may hold a credential (a private fork's raw link carries ?token=…).
+func shownURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	parsed.User = nil
+	if parsed.RawQuery != "" || parsed.ForceQuery {
+		parsed.RawQuery, parsed.ForceQuery = "", false
+		return parsed.String() + "?…"
+	}
+	return parsed.String()
+}
+
+func fetch(ctx context.Context, location string, client *http.Client) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
 		return nil, err
 	}
+	u := shownURL(location)
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u, err)
+		var uerr *url.Error // it quotes the URL, query and all (of a redirect, too)
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("fetch %s: %w", u, gaveUp(ctx, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -125,14 +157,26 @@ func fetch(ctx context.Context, u string, client *http.Client) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("fetch %s: %s%s", u, resp.Status, hint)
 	}
+	if mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mediaType == "text/html" {
+		return nil, fmt.Errorf("fetch %s: an HTML page, not a spec file (GitHub's page about the file, /blob/?); give the raw file's URL, https://raw.githubusercontent.com/clerk/openapi-specs/<commit>/bapi/<version>.yml, or a version name such as 2026-05-12", u)
+	}
 	if resp.ContentLength > maxSpecBytes {
 		return nil, fmt.Errorf("%s: %w", u, errTooLarge)
 	}
 	data, err := readBounded(resp.Body, u)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u, err)
+		return nil, fmt.Errorf("fetch %s: %w", u, gaveUp(ctx, err))
 	}
 	return data, nil
+}
+
+// gaveUp says that the download took longer than fetchTimeout, when it did, rather than
+// "context deadline exceeded".
+func gaveUp(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("gave up after %v without the whole file (a slow or stalled server): %w", fetchTimeout, err)
+	}
+	return err
 }
 
 func readBounded(r io.Reader, name string) ([]byte, error) {
