@@ -9,8 +9,10 @@
 //	signintoken version
 //
 // The secret key comes from CLERK_SECRET_KEY only, never from a flag (a flag would land in
-// shell history and in ps). Without it, create, revoke and bulk run against the built-in fake,
-// in process, and nothing leaves the machine. --base-url or CLERK_API_URL points at another server.
+// shell history and in ps). Without it, create and revoke run against the built-in fake, in
+// process, and nothing leaves the machine; bulk refuses to start unless given --fake, since its
+// state would otherwise record links to a fake that dies with the process (see docs/bulk.md).
+// --base-url or CLERK_API_URL points at another server.
 //
 // create prints the token's id, user, status, expiry and sign-in URL (whole, however long),
 // and reminds on stderr that the URL is a credential; --json prints one object instead: id,

@@ -14,7 +14,7 @@
 // updates one pull request with it. Already up to date, it changes nothing and says so.
 //
 // release-check runs the same gates and prints the next version, for a human release. Both
-// judge the version the same way ([tools.judge], [nextVersion]): a change either gate calls
+// judge the version the same way (tools.judge, nextVersion): a change either gate calls
 // breaking is never given a non-breaking bump.
 //
 // Exit status: 0 when the job was done (a body written, or nothing to take; a breaking update
