@@ -221,8 +221,10 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 //
 // Without GetBody and with a body, a transport may still resend a request it has not begun
 // to write (that is safe); anything else comes back as an error, for the retry decision.
-// An empty body of a type of its own still goes out as Content-Length: 0 on HTTP/1 and as
-// an empty DATA frame on HTTP/2.
+// An empty body of a type of its own goes out on HTTP/1 as an empty chunked body
+// (Transfer-Encoding: chunked, its headers flushed before its last chunk, so a context that
+// ends between the two leaves the server a cut body; a server must take that as a hang-up) and
+// as an empty DATA frame on HTTP/2.
 func noReplay(req *http.Request) {
 	req.GetBody = nil
 	if req.Body == nil || req.Body == http.NoBody {

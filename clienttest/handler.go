@@ -3,8 +3,10 @@ package clienttest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -166,7 +168,8 @@ func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.closed) }) }
 //  2. route: a path and method that are none of the two operations is an unknown route,
 //     answered 404 (nothing recorded, no fault consumed); one with /v1 twice is routed to its
 //     operation, as a violation;
-//  3. record the request (bounded, see WithHistory);
+//  3. record the request (bounded, see WithHistory), unless the caller hung up before sending
+//     all of its body (see hungUp): that request is dropped, unanswered and not a violation;
 //  4. wait out the latency;
 //  5. rate limit (WithRateLimit): past the limit, 429, unprocessed;
 //  6. check it against the contract: a violation is counted, reported unless expected, and
@@ -207,6 +210,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIRequestBody))
+	if hungUp(readErr) {
+		return // the caller gave up mid-request: nobody is listening, and Clerk never saw it whole
+	}
 	h.requests.add(recordOf(r, body, h.scrub))
 	if !h.delay(r.Context()) {
 		return // the caller gave up; nobody is listening
@@ -272,6 +278,16 @@ func (h *Handler) route(r *http.Request) (*openapi3filter.RequestValidationInput
 	return in, &violation{status: http.StatusNotFound, code: "resource_not_found", kind: string(PathV1Twice), message: fmt.Sprintf(
 		"%s: the path has /v1 twice: the base URL already ends in /v1 and the client adds its own "+
 			"(Clerk's JS SDKs take the origin: CLERK_API_URL=%s, without /v1)", safepath.Request(r.Method, r.URL.Path), origin(r))}
+}
+
+// hungUp reports whether reading a request's body failed because its connection ended first:
+// the caller gave up while sending (a context ending between the headers and the body, which
+// net/http's transport may flush apart). Such a request breaks no contract and reached no
+// server whole, and no answer to it can be read. A body over the bound, or badly framed, is
+// not this: the caller is still there, and is told.
+func hungUp(readErr error) bool {
+	var connErr *net.OpError
+	return errors.Is(readErr, io.ErrUnexpectedEOF) || errors.As(readErr, &connErr)
 }
 
 // closeAfter asks net/http to close the connection once the answer to r is written: a caller

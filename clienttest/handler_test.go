@@ -300,3 +300,29 @@ func TestServerCloseClosesAConnectionStillSending(t *testing.T) {
 		t.Fatal("Close waits for a client that never finishes its request")
 	}
 }
+
+// A caller that gives up while sending its request (its context ended between the headers and
+// the body, as net/http's transport can when it flushes them apart) has hung up: nobody is
+// listening, and a body the connection cut short breaks no contract. Seen in api's fault soak:
+// a Revoke cancelled between its headers and its empty chunked body was reported as a violation.
+func TestACallerHangingUpMidBodyIsNoViolation(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.Origin(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/sign_in_tokens/sit_2abcdefghijklmnopqrstuvwxyz1/revoke HTTP/1.1\r\nHost: fake\r\n"+
+		"Authorization: Bearer %s\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", s.SecretKey())
+	// 100 Continue: the handler is reading the body, which ends here, unfinished.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if status, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.Contains(status, "100") {
+		t.Fatalf("read %q, %v; want 100 Continue", status, err)
+	}
+	conn.Close()
+	s.Close() // waits for the handler
+	if len(tb.Reports()) != 0 || len(s.Violations()) != 0 || len(s.FakeErrors()) != 0 {
+		t.Errorf("reports %q, violations %q, fake errors %q; want none for a caller that hung up", tb.Reports(), s.Violations(), s.FakeErrors())
+	}
+}
