@@ -56,6 +56,9 @@ type revoking struct{ client *api.Client }
 func (revoking) intent(r *record)  { r.Revoke = revokeIntent }
 func (revoking) notSent(r *record) { r.Revoke = revokeNotSent }
 
+// unrecorded: a revocation intent with no outcome is asked again on resume.
+func (revoking) unrecorded() settledAs { return asFailed }
+
 func (op revoking) send(ctx context.Context, j job) (*api.SignInToken, error) {
 	return op.client.Revoke(ctx, j.tokenID)
 }
