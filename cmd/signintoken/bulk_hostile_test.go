@@ -203,38 +203,55 @@ func TestBulkRevokeSaysWhenItRevokedNothing(t *testing.T) {
 
 // TestBulkRevokeWaitsForTheCreateRun: an undo started while a create run (here a resume)
 // holds the state is refused, and the create run finishes undisturbed: one token per user.
-// v0.1.0 revoked alongside, exit 0, while the run went on minting.
+// v0.1.0 revoked alongside, exit 0, while the run went on minting. The same from the links
+// file of a run that keeps its state elsewhere (--state): the undo cannot find that state, so
+// it made a new one and revoked the earlier run's tokens, exit 0, while the run went on.
 func TestBulkRevokeWaitsForTheCreateRun(t *testing.T) {
-	fake := startBulkFake(t)
-	in, ids := writeUsersCSV(t, 60)
-	first := writeFile(t, "first.csv", "user_id\n"+ids[0]+"\n")
-	out := filepath.Join(t.TempDir(), "links.jsonl")
-	if code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "create", "--in", first, "--out", out); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
-	fake.SetLatency(50 * time.Millisecond)
-	create := exec.Command(bulkBin(t), "bulk", "create", "--in", in, "--out", out, "--concurrency", "2", "--rate", "1000/1s")
-	create.Env = append(withoutClerk(os.Environ()), fake.keyEnv()...)
-	var createErr syncBuffer
-	create.Stderr = &createErr
-	if err := create.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(30 * time.Second); len(fake.Tokens()) < 5 && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
-	code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "revoke", "--in", out)
-	if err := create.Wait(); err != nil {
-		t.Fatalf("the create run: %v\n%s", err, createErr.String())
-	}
-	if code != exitError || !strings.Contains(stderr, "in use") {
-		t.Errorf("revoke during create: exit %d, want 1 and 'in use'\n%s", code, stderr)
-	}
-	for _, id := range ids {
-		toks := fake.tokensPerUser()[id]
-		if len(toks) != 1 || toks[0].Status != api.StatusPending {
-			t.Errorf("%s: %d tokens, %v", id, len(toks), toks)
-		}
+	for _, stateElsewhere := range []bool{false, true} {
+		t.Run(fmt.Sprintf("state elsewhere %v", stateElsewhere), func(t *testing.T) {
+			fake := startBulkFake(t)
+			in, ids := writeUsersCSV(t, 60)
+			first := writeFile(t, "first.csv", "user_id\n"+ids[0]+"\n")
+			dir := t.TempDir()
+			out := filepath.Join(dir, "links.jsonl")
+			var stateArgs []string
+			if stateElsewhere {
+				stateArgs = []string{"--state", filepath.Join(t.TempDir(), "run.state")}
+			}
+			args := append([]string{"bulk", "create", "--in", first, "--out", out}, stateArgs...)
+			if code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, args...); code != exitOK {
+				t.Fatalf("first run: exit %d\n%s", code, stderr)
+			}
+			filesBefore, _ := os.ReadDir(dir)
+			fake.SetLatency(50 * time.Millisecond)
+			create := exec.Command(bulkBin(t), append([]string{"bulk", "create", "--in", in, "--out", out, "--concurrency", "2", "--rate", "1000/1s"}, stateArgs...)...)
+			create.Env = append(withoutClerk(os.Environ()), fake.keyEnv()...)
+			var createErr syncBuffer
+			create.Stderr = &createErr
+			if err := create.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(30 * time.Second); len(fake.Tokens()) < 5 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "revoke", "--in", out)
+			filesDuring, _ := os.ReadDir(dir)
+			if err := create.Wait(); err != nil {
+				t.Fatalf("the create run: %v\n%s", err, createErr.String())
+			}
+			if code != exitError || !strings.Contains(stderr, "in use") {
+				t.Errorf("revoke during create: exit %d, want 1 and 'in use'\n%s", code, stderr)
+			}
+			for _, id := range ids {
+				toks := fake.tokensPerUser()[id]
+				if len(toks) != 1 || toks[0].Status != api.StatusPending {
+					t.Errorf("%s: %d tokens, %v", id, len(toks), toks)
+				}
+			}
+			if len(filesDuring) != len(filesBefore) {
+				t.Errorf("the refused undo left files beside the links: %v", filesDuring)
+			}
+		})
 	}
 }
 

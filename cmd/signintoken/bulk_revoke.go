@@ -41,6 +41,11 @@ func runBulkRevoke(ctx context.Context, args []string, getenv env, stdout, stder
 	}
 	var minted []bulk.Minted // from --in: the links file's tokens, ids only
 	if *in != "" {
+		release, err := lockLinks(*in, false) // refused while a create run may replace (and add to) it
+		if err != nil {
+			return failBulk(stderr, err)
+		}
+		defer release()
 		if minted, err = bulk.ReadMinted(*in); err != nil {
 			return failBulk(stderr, fmt.Errorf("%w: --in: %v", errUsage, err))
 		}
