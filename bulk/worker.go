@@ -70,10 +70,11 @@ func (w *worker) settle(ctx context.Context, j job) error {
 	for {
 		// Each attempt gets its own grace: a long pause after a 429 must not use it up.
 		reqCtx, cancel := requestContext(ctx)
+		sent := time.Now()
 		tok, err := w.op.send(reqCtx, j)
 		cancel()
 		if errors.Is(err, api.ErrRateLimited) { // Clerk did nothing: pause the run, send again
-			if stop := w.pacer.backOff(retryAfter(err)); stop != nil {
+			if stop := w.pacer.backOff(retryAfter(err), sent); stop != nil {
 				if uerr := w.record(j, w.op.notSent); uerr != nil {
 					return uerr
 				}
