@@ -365,6 +365,11 @@ func TestBulkHugeTokenIsAnInvalidAnswer(t *testing.T) {
 		t.Fatalf("undo: exit %d\n%s\n%s", code, stdout, stderr)
 	} else {
 		wantCounts(t, stdout, map[string]int{"revoked": 2})
+		// user_00000's token exists on the server with no id on record: the undo cannot revoke
+		// it, and must say so rather than look complete.
+		if got := strings.Join(listedUnknown(stdout), ","); got != "user_00000" {
+			t.Errorf("the undo lists unknown users %q, want user_00000\n%s", got, stdout)
+		}
 	}
 }
 
