@@ -422,26 +422,36 @@ func TestBulkSignalWhileReadingInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer stdinW.Close()
-		var stderr syncBuffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(stdinW, "user_id\nuser_a\n") // and then nothing, for ever
-		time.Sleep(300 * time.Millisecond)
-		cmd.Process.Signal(sig)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("%v while reading the input: still running after 10 s", sig)
-		}
-		if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr.String(), "interrupted") {
-			t.Errorf("%v: exit %d\n%s", sig, code, stderr.String())
-		}
+		stopsOnSignal(t, cmd, sig, func() {
+			io.WriteString(stdinW, "user_id\nuser_a\n") // and then nothing, for ever
+			time.Sleep(300 * time.Millisecond)
+		})
+	}
+}
+
+// stopsOnSignal starts cmd, calls reading once it runs (to leave it reading an input that
+// does not end), sends it sig, and checks that it ends at once, exit 1, saying it was
+// interrupted.
+func stopsOnSignal(t *testing.T, cmd *exec.Cmd, sig os.Signal, reading func()) {
+	t.Helper()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	reading()
+	cmd.Process.Signal(sig)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%q: %v while reading the input: still running after 10 s", cmd.Args[1:], sig)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("%q: %v: exit %d\n%s", cmd.Args[1:], sig, code, stderr.String())
 	}
 }
 

@@ -46,7 +46,11 @@ func runBulkRevoke(ctx context.Context, args []string, getenv env, stdout, stder
 			return failBulk(stderr, err)
 		}
 		defer release()
-		if minted, err = bulk.ReadMinted(*in); err != nil {
+		minted, err = cancellable(ctx, func() ([]bulk.Minted, error) { return bulk.ReadMinted(*in) }) // a pipe may never end
+		if ctx.Err() != nil {
+			return bulkExit(stderr, nil, ctx.Err())
+		}
+		if err != nil {
 			return failBulk(stderr, fmt.Errorf("%w: --in: %v", errUsage, err))
 		}
 		*statePath = *in + ".state"

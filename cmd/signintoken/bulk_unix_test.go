@@ -3,10 +3,12 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -53,5 +55,30 @@ func TestBulkFullDiskNeverHidesAToken(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("summary:\n%s\n%s", stdout.String(), stderr.String())
+	}
+}
+
+// TestBulkRevokeSignalWhileReadingLinks: an undo whose links file is a pipe that has not
+// ended (a process substitution, a FIFO whose writer hangs) stops at once on SIGINT or
+// SIGTERM, exit 1, as bulk create does while reading its input. It used to sit in the read:
+// the first signal did nothing, and only a second one ended it.
+func TestBulkRevokeSignalWhileReadingLinks(t *testing.T) {
+	fake := startBulkFake(t)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		fifo := filepath.Join(t.TempDir(), "links.jsonl")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bulkBin(t), "bulk", "revoke", "--in", fifo)
+		cmd.Env = append(withoutClerk(os.Environ()), fake.keyEnv()...)
+		stopsOnSignal(t, cmd, sig, func() {
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the command opened it
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { w.Close() })
+			io.WriteString(w, `{"user_id":"user_a","id":"sit_a"`) // and then nothing, for ever
+			time.Sleep(300 * time.Millisecond)
+		})
 	}
 }
