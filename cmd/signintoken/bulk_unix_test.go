@@ -56,6 +56,20 @@ func TestBulkFullDiskNeverHidesAToken(t *testing.T) {
 	if t.Failed() {
 		t.Logf("summary:\n%s\n%s", stdout.String(), stderr.String())
 	}
+	// With room again, the resume finds a consistent state: everyone else minted once, the
+	// unknown users never sent again.
+	code, resumed, errOut := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "create", "--in", in, "--out", out, "--rate", "100000/1s", "--concurrency", "32")
+	if code != exitError || !slices.Equal(listedUnknown(resumed), stateUnknown) {
+		t.Errorf("resume: exit %d, want 1 listing %v\n%s\n%s", code, stateUnknown, resumed, errOut)
+	}
+	perUser := fake.tokensPerUser()
+	for _, user := range ids {
+		// An unknown user may hold no token: its intent was written, then the run stopped
+		// before sending, and the not-sent mark could not be written either.
+		if n := len(perUser[user]); n > 1 || n == 0 && !slices.Contains(stateUnknown, user) {
+			t.Errorf("%s holds %d tokens", user, n)
+		}
+	}
 }
 
 // TestBulkRevokeSignalWhileReadingLinks: an undo whose links file is a pipe that has not
