@@ -43,6 +43,11 @@
 //     file to collect the credentials), or readable or writable by group or others (its
 //     credentials may have been read: this package never tightens such a file in silence).
 //     [ErrNotPrivate].
+//   - A state in a directory another user could change (OpenState): one owned by a user
+//     other than this one or root, or writable by others (or by a group other than this
+//     user's own) without the sticky bit, or below such a directory. That user could delete or
+//     rename the state between two runs, and the next run, finding none, would mint again
+//     for everyone. [ErrNotPrivate].
 //   - A state path holding anything but a state of this package: an empty file, a JSON
 //     file, another program's bbolt database. [ErrNotState].
 //   - A links path that exists and is not an export of this state as it stands (the output

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -93,6 +94,45 @@ func TestBulkRevokeSignalWhileReadingLinks(t *testing.T) {
 			t.Cleanup(func() { w.Close() })
 			io.WriteString(w, `{"user_id":"user_a","id":"sit_a"`) // and then nothing, for ever
 			time.Sleep(300 * time.Millisecond)
+		})
+	}
+}
+
+// TestBulkRefusesAStateOthersCanDelete: a state in a directory another user can write (one
+// they own, or one open to all without the sticky bit) is refused before anything is sent:
+// that user could delete or rename it between two runs, and the next run, finding no state,
+// would mint a second token for every user the first one minted.
+func TestBulkRefusesAStateOthersCanDelete(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to make a directory another user owns")
+	}
+	for _, c := range []struct {
+		name string
+		make func(dir string) error
+	}{
+		{"owned by another user", func(dir string) error { return os.Chown(dir, 4242, 4242) }},
+		{"writable by all, not sticky", func(dir string) error { return os.Chmod(dir, 0o777) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake := startBulkFake(t)
+			in, _ := writeUsersCSV(t, 2)
+			dir := filepath.Join(t.TempDir(), "shared")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.make(dir); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "create", "--in", in, "--out", filepath.Join(dir, "links.jsonl"))
+			if code != exitUsage || !strings.Contains(stderr, dir) {
+				t.Errorf("exit %d, want 2 naming %s\n%s", code, dir, stderr)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("the refused run left files: %v", entries)
+			}
+			if n := len(fake.Tokens()); n != 0 {
+				t.Errorf("%d tokens minted", n)
+			}
 		})
 	}
 }
