@@ -43,6 +43,11 @@
 //     file to collect the credentials), or readable or writable by group or others (its
 //     credentials may have been read: this package never tightens such a file in silence).
 //     [ErrNotPrivate].
+//   - A state in a directory another user could change (OpenState): one owned by a user
+//     other than this one or root, or writable by others (or by a group other than this
+//     user's own) without the sticky bit, or below such a directory. That user could delete or
+//     rename the state between two runs, and the next run, finding none, would mint again
+//     for everyone. [ErrNotPrivate].
 //   - A state path holding anything but a state of this package: an empty file, a JSON
 //     file, another program's bbolt database. [ErrNotState].
 //   - A links path that exists and is not an export of this state as it stands (the output
@@ -82,8 +87,11 @@
 // A 429 pauses the whole run, not one worker: no request starts until the answer's
 // Retry-After (1 s if it names none, a minute at most) has passed, and the run's rate drops
 // by 10% (to no less than a tenth of the start). The request is then sent again: a 429 says
-// Clerk did nothing. After 10 answers 429 in a row (whichever users they were for), or 2
-// minutes paused for 429s in all, the run stops with [ErrRateLimitedTooLong]; the users left
+// Clerk did nothing. 429s to requests sent before the pause began (the ones in flight when
+// the window ran out) are that same 429: they may lengthen the pause, nothing more. After a
+// pause one request goes first, and the others wait for its answer. After 10 answers 429 in
+// a row (whichever users they were for, each to a request sent after the last pause began),
+// or 2 minutes paused for 429s in all, the run stops with [ErrRateLimitedTooLong]; the users left
 // are sent on resume. To see 429s at all, the client must not sleep on them itself: give it
 // ClientRetryPolicy.
 //

@@ -100,6 +100,9 @@ func (creating) intent(r *record) {
 
 func (creating) notSent(r *record) { r.State = stateNotSent }
 
+// unrecorded: an intent with no outcome is unknown to every later run (a token may exist).
+func (creating) unrecorded() settledAs { return asUnknown }
+
 func (op creating) expiryOf(in Input) time.Duration {
 	if in.ExpiresIn > 0 {
 		return in.ExpiresIn

@@ -260,6 +260,43 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 	}
 }
 
+// TestRateLimitBurstInFlightIsOnePause: another client uses up the instance's window, so
+// every request the run has in flight when the first 429 comes back is answered 429 too. Those
+// were all sent before the run knew of the limit: one episode, one pause, not 10 "answers 429
+// in a row" that stop the run. (The stop rule is for a server that keeps answering 429 after
+// the run paused for it.)
+func TestRateLimitBurstInFlightIsOnePause(t *testing.T) {
+	fake := newFake(t)
+	const latency = 250 * time.Millisecond
+	var mu sync.Mutex
+	var windowEnds time.Time // while before it, every request is answered 429
+	fake.intercept = func(n int, r *http.Request) int {
+		mu.Lock()
+		if n > 20 && windowEnds.IsZero() {
+			windowEnds = time.Now().Add(2 * latency)
+		}
+		limited := n > 20 && time.Now().Before(windowEnds)
+		mu.Unlock()
+		if limited { // answered after every request that came before the window
+			time.Sleep(latency + latency/4)
+			return http.StatusTooManyRequests // Retry-After: 1
+		}
+		time.Sleep(latency) // the server's latency: requests are in flight together
+		return 0
+	}
+	f := files(t, fake)
+	rep, err := f.mint(context.Background(), fake.client(t), users(150), bulk.WithLimiter(bulk.NewLimiter(400, time.Second)), bulk.WithConcurrency(16))
+	if rep == nil {
+		t.Fatal(err)
+	}
+	if rep.RateLimited < 10 {
+		t.Fatalf("only %d answers 429: the burst did not happen as the test means it to", rep.RateLimited)
+	}
+	if err != nil || rep.Done != 150 {
+		t.Fatalf("%v; report %+v: one burst of 429s to requests already in flight stopped the run", err, rep.Progress)
+	}
+}
+
 // TestMintStopsOnARefusedKey: a 401 would repeat for every user, so the run stops.
 func TestMintStopsOnARefusedKey(t *testing.T) {
 	fake := newFake(t, allowViolations())

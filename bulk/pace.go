@@ -66,7 +66,8 @@ const (
 	// maxPause caps a Retry-After. Clerk's window is 10 s, so a longer one is not its limit
 	// speaking (a proxy, a broken server), and a run must not sit silent for a day on it.
 	maxPause = time.Minute
-	// A run stops (ErrRateLimitedTooLong) after maxConsecutive429 answers 429 in a row,
+	// A run stops (ErrRateLimitedTooLong) after maxConsecutive429 answers 429 in a row (to
+	// requests sent after the last pause began: see backOff),
 	// whichever users they were for, or once its pauses for 429s add up to maxPausedFor429:
 	// a server that only answers 429 would otherwise hold a 10,000-user run for days.
 	maxConsecutive429 = 10
@@ -96,8 +97,14 @@ type pacer struct {
 	floor   rate.Limit
 	slots   chan struct{}
 
-	mu          sync.Mutex
-	until       time.Time // no request starts before this
+	mu      sync.Mutex
+	until   time.Time // no request starts before this
+	episode time.Time // when the latest 429 that counted began its pause
+	// After a pause, one request (the probe) is sent first and the others wait for its answer:
+	// a server still answering 429 gets one request per pause, not one per worker.
+	probing     bool
+	probeSent   bool
+	probeDone   chan struct{} // closed once the probe is answered
 	rateLimited int
 	consecutive int           // 429s since the last other answer
 	paused      time.Duration // time the run has spent paused for 429s
@@ -138,10 +145,24 @@ func (p *pacer) clear(ctx context.Context) error {
 			return err
 		}
 		p.mu.Lock()
-		paused := time.Now().Before(p.until) // a 429 came in while this worker waited its turn
-		p.mu.Unlock()
-		if !paused {
+		switch {
+		case time.Now().Before(p.until): // a 429 came in while this worker waited its turn
+			p.mu.Unlock()
+		case !p.probing:
+			p.mu.Unlock()
 			return nil
+		case !p.probeSent: // this worker's request is the probe
+			p.probeSent = true
+			p.mu.Unlock()
+			return nil
+		default: // wait for the probe's answer
+			done := p.probeDone
+			p.mu.Unlock()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 	}
 }
@@ -160,10 +181,15 @@ func (p *pacer) waitPause(ctx context.Context) error {
 	}
 }
 
-// backOff pauses the whole run after a 429, for the server's Retry-After (or defaultPause;
-// at most maxPause), and lowers the rate for the rest of it. It returns ErrRateLimitedTooLong
-// once the run should stop instead.
-func (p *pacer) backOff(retryAfter time.Duration) error {
+// backOff pauses the whole run after a 429 to a request sent at sent, for the server's
+// Retry-After (or defaultPause; at most maxPause), and lowers the rate for the rest of it. It
+// returns ErrRateLimitedTooLong once the run should stop instead.
+//
+// A 429 to a request sent before the current pause began belongs to the 429 that started it:
+// the requests in flight when a window runs out are all answered 429, before the run could
+// know. It may lengthen the pause, but it neither slows the run again nor counts as another
+// 429 in a row; otherwise one burst at Clerk's limit would stop any run of 10 workers or more.
+func (p *pacer) backOff(retryAfter time.Duration, sent time.Time) error {
 	if retryAfter <= 0 {
 		retryAfter = defaultPause
 	}
@@ -171,7 +197,6 @@ func (p *pacer) backOff(retryAfter time.Duration) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rateLimited++
-	p.consecutive++
 	now := time.Now()
 	if until := now.Add(retryAfter); until.After(p.until) {
 		from := p.until // the part of this pause that an earlier one does not cover
@@ -181,7 +206,13 @@ func (p *pacer) backOff(retryAfter time.Duration) error {
 		p.paused += until.Sub(from)
 		p.until = until
 	}
-	p.limiter.SetLimit(max(p.floor, p.limiter.Limit()*slowdown))
+	if !sent.Before(p.episode) { // sent after the last pause began: the limit still holds
+		p.episode = now
+		p.consecutive++
+		p.limiter.SetLimit(max(p.floor, p.limiter.Limit()*slowdown))
+		p.endProbe() // the probe, if this was its answer, is answered
+		p.probing, p.probeDone = true, make(chan struct{})
+	}
 	if p.consecutive >= maxConsecutive429 || p.paused >= maxPausedFor429 {
 		return fmt.Errorf("%w: %d answers 429 in a row, %v paused for them in all", ErrRateLimitedTooLong, p.consecutive, p.paused.Round(time.Second))
 	}
@@ -192,7 +223,16 @@ func (p *pacer) backOff(retryAfter time.Duration) error {
 func (p *pacer) answered() {
 	p.mu.Lock()
 	p.consecutive = 0
+	p.endProbe()
 	p.mu.Unlock()
+}
+
+// endProbe lets the workers waiting for the probe's answer go; p.mu is held.
+func (p *pacer) endProbe() {
+	if p.probeDone != nil {
+		close(p.probeDone)
+	}
+	p.probing, p.probeSent, p.probeDone = false, false, nil
 }
 
 func (p *pacer) rateLimitedCount() int {

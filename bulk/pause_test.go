@@ -14,7 +14,7 @@ import (
 func TestPauseIsBounded(t *testing.T) {
 	for _, asked := range []time.Duration{24 * time.Hour, 10 * 365 * 24 * time.Hour} {
 		p := newPacer(rate.NewLimiter(10, 1))
-		p.backOff(asked)
+		p.backOff(asked, time.Now())
 		if pause := time.Until(p.until); pause > maxPause || pause < maxPause-time.Second {
 			t.Errorf("Retry-After %v paused the run for %v; want %v", asked, pause, maxPause)
 		}
@@ -27,27 +27,27 @@ func TestPauseIsBounded(t *testing.T) {
 func TestRunStopsOnEndless429s(t *testing.T) {
 	p := newPacer(rate.NewLimiter(10, 1))
 	for i := 1; i < maxConsecutive429; i++ {
-		if err := p.backOff(0); err != nil {
+		if err := p.backOff(0, time.Now()); err != nil {
 			t.Fatalf("429 number %d stopped the run: %v", i, err)
 		}
 	}
 	p.answered()
 	for i := 1; i < maxConsecutive429; i++ {
-		if err := p.backOff(0); err != nil {
+		if err := p.backOff(0, time.Now()); err != nil {
 			t.Fatalf("after another answer, 429 number %d stopped the run: %v", i, err)
 		}
 	}
-	if err := p.backOff(0); !errors.Is(err, ErrRateLimitedTooLong) {
+	if err := p.backOff(0, time.Now()); !errors.Is(err, ErrRateLimitedTooLong) {
 		t.Fatalf("the 10th 429 in a row: %v", err)
 	}
 
 	p = newPacer(rate.NewLimiter(10, 1))
-	if err := p.backOff(time.Minute); err != nil {
+	if err := p.backOff(time.Minute, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	p.answered()
 	p.until = time.Now() // the minute has passed
-	if err := p.backOff(time.Minute); !errors.Is(err, ErrRateLimitedTooLong) {
+	if err := p.backOff(time.Minute, time.Now()); !errors.Is(err, ErrRateLimitedTooLong) {
 		t.Fatalf("2 minutes paused: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // fileMode is the mode of every file this package creates: the state and the links file hold
@@ -55,6 +56,23 @@ func checkPrivate(path string, info fs.FileInfo) error {
 	}
 	if err := ownedByUs(info); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrNotPrivate, path, err)
+	}
+	return nil
+}
+
+// checkStateDir refuses a state file whose directory (or one on the way to it) another user
+// could change: see othersCanReplace. The path is resolved first, so that a symlinked
+// directory is judged by where it leads.
+func checkStateDir(path string) error {
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = resolved
+	}
+	if err := othersCanReplace(dir); err != nil {
+		return fmt.Errorf("%w: %s: %v; keep it in a directory only you can change (--state)", ErrNotPrivate, path, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -25,4 +26,36 @@ func ownedByUs(info fs.FileInfo) error {
 		return fmt.Errorf("it is owned by uid %d, not by this user (uid %d): another user may have planted it to read what this run writes", st.Uid, uid)
 	}
 	return nil
+}
+
+// othersCanReplace reports why a user other than this one (or root) could delete or rename
+// entries of dir, the directory of a state file, or of a directory on the way to it: a
+// directory they own, or one group or others can write without the sticky bit (a group that
+// is this user's own primary group excepted: per-user groups are common, and 0775 with them).
+// Such a user could remove the state between two runs, and the next run, finding none, would
+// mint again for everyone the lost state knew.
+func othersCanReplace(dir string) error {
+	uid, gid := os.Geteuid(), os.Getegid()
+	for {
+		info, err := os.Stat(dir)
+		if err != nil {
+			return nil // opening the file will say what is wrong
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			return nil
+		}
+		perm, sticky := info.Mode().Perm(), info.Mode()&fs.ModeSticky != 0
+		switch {
+		case int(st.Uid) != uid && st.Uid != 0:
+			return fmt.Errorf("the directory %s is owned by uid %d, who could delete or rename the state between runs", dir, st.Uid)
+		case !sticky && (perm&0o002 != 0 || perm&0o020 != 0 && int(st.Gid) != gid):
+			return fmt.Errorf("the directory %s has mode %04o: other users could delete or rename the state between runs", dir, perm)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil
+		}
+		dir = parent
+	}
 }

@@ -13,7 +13,8 @@ import (
 // Tokens accepted or revoked already count as done (Progress.NotPending). Tokens Clerk does
 // not know (404) are counted apart (Progress.NotFound) and asked about again on resume: that
 // is what a key of another instance gets for every token. Users Mint listed as unknown have
-// no token id on record: their tokens, if any, expire on their own.
+// no token id on record: their tokens, if any, expire on their own; Report.UnknownIDs lists
+// them (they are not counted in Progress), so that an undo never looks more complete than it is.
 //
 // Give the state of the Mint run (OpenState, with the same instance), or a new state filled
 // from a links file with AddMinted.
@@ -30,9 +31,13 @@ func Revoke(ctx context.Context, c *api.Client, st *State, opts ...Option) (*Rep
 		return nil, err
 	}
 	var jobs []job
+	var unknown []string
 	total, skipped := 0, 0
 	for _, userID := range sortedKeys(recs) {
 		r := recs[userID]
+		if r.State == stateIntent || r.State == stateUnknown {
+			unknown = append(unknown, userID)
+		}
 		if r.State != stateMinted {
 			continue
 		}
@@ -47,7 +52,7 @@ func Revoke(ctx context.Context, c *api.Client, st *State, opts ...Option) (*Rep
 	w := &worker{op: revoking{client: c}, state: st, pacer: p, tally: newTally(total, skipped, nil, cfg.progress, p)}
 	runErr := runPool(ctx, min(cfg.concurrency, max(1, len(jobs))), jobs, w.settle)
 	final := w.tally.finish()
-	return &Report{Progress: final, Failures: w.tally.failures}, runErr
+	return &Report{Progress: final, Failures: w.tally.failures, UnknownIDs: unknown}, runErr
 }
 
 // revoking is the revoke operation: one request per minted token.
@@ -55,6 +60,9 @@ type revoking struct{ client *api.Client }
 
 func (revoking) intent(r *record)  { r.Revoke = revokeIntent }
 func (revoking) notSent(r *record) { r.Revoke = revokeNotSent }
+
+// unrecorded: a revocation intent with no outcome is asked again on resume.
+func (revoking) unrecorded() settledAs { return asFailed }
 
 func (op revoking) send(ctx context.Context, j job) (*api.SignInToken, error) {
 	return op.client.Revoke(ctx, j.tokenID)

@@ -12,7 +12,7 @@ type Report struct {
 	Progress
 	Duplicates int       // input lines whose user id (token id) came earlier, ignored
 	Failures   []Failure // this run's failures, with their reasons
-	UnknownIDs []string  // Mint: user ids whose token may exist unrecorded, this run's and earlier ones'
+	UnknownIDs []string  // user ids whose token may exist unrecorded (Mint: this run's and earlier ones'; Revoke: the state's, not revoked)
 }
 
 // Failure is one user (or token) the run could not settle.

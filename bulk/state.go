@@ -109,6 +109,9 @@ func OpenState(path string, inst Instance) (*State, error) {
 	if _, err := newInstanceRecord(inst, nil); err != nil {
 		return nil, err
 	}
+	if err := checkStateDir(path); err != nil {
+		return nil, err
+	}
 	_, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

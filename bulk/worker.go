@@ -19,6 +19,10 @@ type operation interface {
 	// outcome is what the answer (tok, or err, which is not a 429) says: the change to the
 	// record, and how the run counts it.
 	outcome(j job, tok *api.SignInToken, err error) (func(r *record), settledAs)
+	// unrecorded is how the run counts a job whose intent is on disk but whose outcome (or
+	// not-sent mark) could not be written: the state keeps the intent, so the run's report
+	// must say what a resume will read there.
+	unrecorded() settledAs
 }
 
 // job is one user (create) or one token (revoke) to settle.
@@ -61,28 +65,29 @@ func (w *worker) settle(ctx context.Context, j job) error {
 	err := w.pacer.clear(ctx)
 	w.pacer.release()
 	if err != nil {
-		return w.state.update(j.userID, w.op.notSent)
+		return w.record(j, w.op.notSent)
 	}
 	for {
 		// Each attempt gets its own grace: a long pause after a 429 must not use it up.
 		reqCtx, cancel := requestContext(ctx)
+		sent := time.Now()
 		tok, err := w.op.send(reqCtx, j)
 		cancel()
 		if errors.Is(err, api.ErrRateLimited) { // Clerk did nothing: pause the run, send again
-			if stop := w.pacer.backOff(retryAfter(err)); stop != nil {
-				if uerr := w.state.update(j.userID, w.op.notSent); uerr != nil {
+			if stop := w.pacer.backOff(retryAfter(err), sent); stop != nil {
+				if uerr := w.record(j, w.op.notSent); uerr != nil {
 					return uerr
 				}
 				return stop
 			}
 			if w.pacer.clear(ctx) != nil {
-				return w.state.update(j.userID, w.op.notSent)
+				return w.record(j, w.op.notSent)
 			}
 			continue
 		}
 		w.pacer.answered()
 		change, as := w.op.outcome(j, tok, err)
-		if uerr := w.state.update(j.userID, change); uerr != nil {
+		if uerr := w.record(j, change); uerr != nil {
 			return uerr
 		}
 		w.tally.count(j, as, err)
@@ -91,6 +96,17 @@ func (w *worker) settle(ctx context.Context, j job) error {
 		}
 		return nil
 	}
+}
+
+// record writes a change after j's intent. When it cannot be written (a full disk, a failing
+// one), the state still shows the intent, and the job is counted as a resume will read it
+// (unrecorded): a token minted a moment ago is never reported as not started.
+func (w *worker) record(j job, change func(r *record)) error {
+	err := w.state.update(j.userID, change)
+	if err != nil {
+		w.tally.count(j, w.op.unrecorded(), err)
+	}
+	return err
 }
 
 // retryAfter is the Retry-After of a 429, or 0.

@@ -115,6 +115,15 @@ func bulkExit(stderr io.Writer, r *bulk.Report, err error) int {
 	return exitOK
 }
 
+// errLinksInUse says why a links file locked by another run (lockLinks) is refused.
+func errLinksInUse(path string, creating bool) error {
+	if creating {
+		return fmt.Errorf("%s is in use by a bulk revoke reading it: run again once the undo has stopped", path)
+	}
+	return fmt.Errorf("%s is in use by a bulk create run, which goes on minting: undo it once that run has stopped "+
+		"(with --state, if it keeps its state elsewhere)", path)
+}
+
 // bulkOptions turns the flags both subcommands share into options. --rate is the server's
 // limit, parsed as the fake's --rate-limit is; without it, Clerk's for the key's instance.
 func bulkOptions(limit rateLimit, concurrency int, getenv env) ([]bulk.Option, error) {

@@ -81,6 +81,11 @@ func runBulkCreate(ctx context.Context, args []string, getenv env, stdout, stder
 		}
 		return failBulk(stderr, err)
 	}
+	release, err := lockLinks(*out, true) // an undo from the links file waits for this run
+	if err != nil {
+		return failBulk(stderr, err)
+	}
+	defer release()
 	progress := newProgressPrinter(stderr, "minting")
 	report, err := bulk.Mint(ctx, c, users, st, append(opts, bulk.WithProgress(progress.update))...)
 	progress.finish()

@@ -203,38 +203,55 @@ func TestBulkRevokeSaysWhenItRevokedNothing(t *testing.T) {
 
 // TestBulkRevokeWaitsForTheCreateRun: an undo started while a create run (here a resume)
 // holds the state is refused, and the create run finishes undisturbed: one token per user.
-// v0.1.0 revoked alongside, exit 0, while the run went on minting.
+// v0.1.0 revoked alongside, exit 0, while the run went on minting. The same from the links
+// file of a run that keeps its state elsewhere (--state): the undo cannot find that state, so
+// it made a new one and revoked the earlier run's tokens, exit 0, while the run went on.
 func TestBulkRevokeWaitsForTheCreateRun(t *testing.T) {
-	fake := startBulkFake(t)
-	in, ids := writeUsersCSV(t, 60)
-	first := writeFile(t, "first.csv", "user_id\n"+ids[0]+"\n")
-	out := filepath.Join(t.TempDir(), "links.jsonl")
-	if code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "create", "--in", first, "--out", out); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
-	fake.SetLatency(50 * time.Millisecond)
-	create := exec.Command(bulkBin(t), "bulk", "create", "--in", in, "--out", out, "--concurrency", "2", "--rate", "1000/1s")
-	create.Env = append(withoutClerk(os.Environ()), fake.keyEnv()...)
-	var createErr syncBuffer
-	create.Stderr = &createErr
-	if err := create.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(30 * time.Second); len(fake.Tokens()) < 5 && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
-	code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "revoke", "--in", out)
-	if err := create.Wait(); err != nil {
-		t.Fatalf("the create run: %v\n%s", err, createErr.String())
-	}
-	if code != exitError || !strings.Contains(stderr, "in use") {
-		t.Errorf("revoke during create: exit %d, want 1 and 'in use'\n%s", code, stderr)
-	}
-	for _, id := range ids {
-		toks := fake.tokensPerUser()[id]
-		if len(toks) != 1 || toks[0].Status != api.StatusPending {
-			t.Errorf("%s: %d tokens, %v", id, len(toks), toks)
-		}
+	for _, stateElsewhere := range []bool{false, true} {
+		t.Run(fmt.Sprintf("state elsewhere %v", stateElsewhere), func(t *testing.T) {
+			fake := startBulkFake(t)
+			in, ids := writeUsersCSV(t, 60)
+			first := writeFile(t, "first.csv", "user_id\n"+ids[0]+"\n")
+			dir := t.TempDir()
+			out := filepath.Join(dir, "links.jsonl")
+			var stateArgs []string
+			if stateElsewhere {
+				stateArgs = []string{"--state", filepath.Join(t.TempDir(), "run.state")}
+			}
+			args := append([]string{"bulk", "create", "--in", first, "--out", out}, stateArgs...)
+			if code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, args...); code != exitOK {
+				t.Fatalf("first run: exit %d\n%s", code, stderr)
+			}
+			filesBefore, _ := os.ReadDir(dir)
+			fake.SetLatency(50 * time.Millisecond)
+			create := exec.Command(bulkBin(t), append([]string{"bulk", "create", "--in", in, "--out", out, "--concurrency", "2", "--rate", "1000/1s"}, stateArgs...)...)
+			create.Env = append(withoutClerk(os.Environ()), fake.keyEnv()...)
+			var createErr syncBuffer
+			create.Stderr = &createErr
+			if err := create.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(30 * time.Second); len(fake.Tokens()) < 5 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			code, _, stderr := runBulkProcess(t, fake.keyEnv(), nil, "bulk", "revoke", "--in", out)
+			filesDuring, _ := os.ReadDir(dir)
+			if err := create.Wait(); err != nil {
+				t.Fatalf("the create run: %v\n%s", err, createErr.String())
+			}
+			if code != exitError || !strings.Contains(stderr, "in use") {
+				t.Errorf("revoke during create: exit %d, want 1 and 'in use'\n%s", code, stderr)
+			}
+			for _, id := range ids {
+				toks := fake.tokensPerUser()[id]
+				if len(toks) != 1 || toks[0].Status != api.StatusPending {
+					t.Errorf("%s: %d tokens, %v", id, len(toks), toks)
+				}
+			}
+			if len(filesDuring) != len(filesBefore) {
+				t.Errorf("the refused undo left files beside the links: %v", filesDuring)
+			}
+		})
 	}
 }
 
@@ -348,6 +365,11 @@ func TestBulkHugeTokenIsAnInvalidAnswer(t *testing.T) {
 		t.Fatalf("undo: exit %d\n%s\n%s", code, stdout, stderr)
 	} else {
 		wantCounts(t, stdout, map[string]int{"revoked": 2})
+		// user_00000's token exists on the server with no id on record: the undo cannot revoke
+		// it, and must say so rather than look complete.
+		if got := strings.Join(listedUnknown(stdout), ","); got != "user_00000" {
+			t.Errorf("the undo lists unknown users %q, want user_00000\n%s", got, stdout)
+		}
 	}
 }
 
@@ -400,26 +422,36 @@ func TestBulkSignalWhileReadingInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer stdinW.Close()
-		var stderr syncBuffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(stdinW, "user_id\nuser_a\n") // and then nothing, for ever
-		time.Sleep(300 * time.Millisecond)
-		cmd.Process.Signal(sig)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("%v while reading the input: still running after 10 s", sig)
-		}
-		if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr.String(), "interrupted") {
-			t.Errorf("%v: exit %d\n%s", sig, code, stderr.String())
-		}
+		stopsOnSignal(t, cmd, sig, func() {
+			io.WriteString(stdinW, "user_id\nuser_a\n") // and then nothing, for ever
+			time.Sleep(300 * time.Millisecond)
+		})
+	}
+}
+
+// stopsOnSignal starts cmd, calls reading once it runs (to leave it reading an input that
+// does not end), sends it sig, and checks that it ends at once, exit 1, saying it was
+// interrupted.
+func stopsOnSignal(t *testing.T, cmd *exec.Cmd, sig os.Signal, reading func()) {
+	t.Helper()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	reading()
+	cmd.Process.Signal(sig)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%q: %v while reading the input: still running after 10 s", cmd.Args[1:], sig)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("%q: %v: exit %d\n%s", cmd.Args[1:], sig, code, stderr.String())
 	}
 }
 

@@ -139,6 +139,10 @@ func printRevokeSummary(w io.Writer, r *bulk.Report, statePath string) {
 	fmt.Fprintf(tw, "not found:\t%d\t(unknown to this key's instance; not revoked)\n", r.NotFound)
 	fmt.Fprintf(tw, "skipped:\t%d\t(done by an earlier run)\n", r.Skipped)
 	fmt.Fprintf(tw, "failed:\t%d\t(run again to retry)\n", r.Failed)
+	if len(r.UnknownIDs) > 0 {
+		// Their create outcome is unknown: a token may exist with no id on record.
+		fmt.Fprintf(tw, "unknown:\t%d\t(users the create run left unknown: a token may exist that no undo can revoke, no id on record; it expires on its own)\n", len(r.UnknownIDs))
+	}
 	if r.Remaining > 0 {
 		fmt.Fprintf(tw, "remaining:\t%d\t(not started; run again to resume)\n", r.Remaining)
 	}
@@ -149,6 +153,12 @@ func printRevokeSummary(w io.Writer, r *bulk.Report, statePath string) {
 		fmt.Fprintln(w, "failed tokens:")
 		for _, f := range r.Failures {
 			fmt.Fprintf(w, "  %s (%s): %s\n", f.ID, terminalText(f.UserID, maxFieldLen), terminalText(f.Err.Error(), maxLineLen))
+		}
+	}
+	if len(r.UnknownIDs) > 0 {
+		fmt.Fprintln(w, "unknown users:")
+		for _, id := range r.UnknownIDs {
+			fmt.Fprintf(w, "  %s\n", id)
 		}
 	}
 }

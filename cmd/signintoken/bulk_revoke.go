@@ -41,7 +41,16 @@ func runBulkRevoke(ctx context.Context, args []string, getenv env, stdout, stder
 	}
 	var minted []bulk.Minted // from --in: the links file's tokens, ids only
 	if *in != "" {
-		if minted, err = bulk.ReadMinted(*in); err != nil {
+		release, err := lockLinks(*in, false) // refused while a create run may replace (and add to) it
+		if err != nil {
+			return failBulk(stderr, err)
+		}
+		defer release()
+		minted, err = cancellable(ctx, func() ([]bulk.Minted, error) { return bulk.ReadMinted(*in) }) // a pipe may never end
+		if ctx.Err() != nil {
+			return bulkExit(stderr, nil, ctx.Err())
+		}
+		if err != nil {
 			return failBulk(stderr, fmt.Errorf("%w: --in: %v", errUsage, err))
 		}
 		*statePath = *in + ".state"
