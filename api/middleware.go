@@ -20,8 +20,8 @@ import (
 // request's context on (a context derived from it is fine). The rules in Retries and
 // Transport in the package documentation hold whatever a wrapper does: a request reaches the
 // transport below it at most once, with no means to be replayed (a second send of the same
-// attempt, or a request whose context the client did not give it, is refused unsent), and
-// only the client decides whether to try again.
+// attempt, a send after the client's call for it returned, or a request whose context the
+// client did not give it, is refused unsent), and only the client decides whether to try again.
 func WithTransportWrapper(wrap func(http.RoundTripper) http.RoundTripper) Option {
 	return func(c *config) { c.wrappers = append(c.wrappers, wrap) }
 }
@@ -45,9 +45,11 @@ func wrap(rt http.RoundTripper, wrappers []func(http.RoundTripper) http.RoundTri
 	return rt, nil
 }
 
-// errResent is what sendOnce answers a request it has already let through, or one whose
-// context the client did not give: nothing of it is sent.
-var errResent = errors.New("a transport wrapper sent a request a second time, or without the context the client gave it; " +
+// errResent is what sendOnce answers a request it has already let through, one sent after
+// the doer's call for it returned, or one whose context the client did not give: nothing of
+// it is sent.
+var errResent = errors.New("a transport wrapper sent a request a second time, after the client's call for it returned, " +
+	"or without the context the client gave it; " +
 	"it was not sent: the client alone decides whether a request is tried again")
 
 // ticket lets one request of one attempt through sendOnce.
@@ -55,10 +57,17 @@ type ticket struct{ used atomic.Bool }
 
 type ticketKey struct{}
 
-// withTicket gives ctx, the context of one request the doer sends, its ticket.
-func withTicket(ctx context.Context) context.Context {
-	return context.WithValue(ctx, ticketKey{}, new(ticket))
+// withTicket gives ctx, the context of one request the doer sends, its ticket. The doer
+// uses the ticket up when its call returns (expire): a wrapper that answered at once and
+// sends the request later, on a goroutine of its own, would otherwise reach Clerk with an
+// attempt the client has already decided about, beside the client's retry of it.
+func withTicket(ctx context.Context) (context.Context, *ticket) {
+	t := new(ticket)
+	return context.WithValue(ctx, ticketKey{}, t), t
 }
+
+// expire refuses every send of t's request from now on.
+func (t *ticket) expire() { t.used.Store(true) }
 
 // sendOnce is the last RoundTripper above the transport when the caller wraps it. It keeps,
 // below any wrapper, the rules the doer set above it: each request the doer sends reaches the

@@ -236,3 +236,49 @@ func TestRequestsLeaveWithoutGetBody(t *testing.T) {
 		}
 	}
 }
+
+// TestAWrapperCannotSendAfterItReturned: a wrapper that answers at once (here a 429, which
+// Create retries) and sends the request later, on a goroutine of its own, would reach Clerk
+// with an attempt the client already counted as not sent, beside the retry: two tokens. A
+// request that reaches sendOnce after the client's call for it returned is refused unsent.
+func TestAWrapperCannotSendAfterItReturned(t *testing.T) {
+	late := make(chan error, 4)
+	var calls atomic.Int32
+	wrapper := func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if calls.Add(1) > 1 {
+				return rt.RoundTrip(r)
+			}
+			returned := make(chan struct{})
+			go func() {
+				<-returned
+				time.Sleep(10 * time.Millisecond) // after the client's call returned
+				resp, err := rt.RoundTrip(r)
+				if err == nil {
+					resp.Body.Close()
+				}
+				late <- err
+			}()
+			defer close(returned)
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+				Body: io.NopCloser(strings.NewReader(`{"errors":[]}`)), Request: r}, nil
+		})
+	}
+	// A caller's client without a Timeout: nothing then cancels the request's context when
+	// the client's call returns (http.Client does, with one).
+	c, srv, _ := setup(t, okToken("sit_1", "pending"), WithHTTPClient(&http.Client{}), WithTransportWrapper(wrapper), fastRetries(4))
+	if _, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-late:
+		if !errors.Is(err, errResent) {
+			t.Errorf("the wrapper's late send returned %v; want errResent", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wrapper's late send did not return")
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("the server got %d Creates; want 1 (the late send went through)", n)
+	}
+}

@@ -178,7 +178,9 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 	if d.wrapped || d.checkConns {
 		ctx := req.Context()
 		if d.wrapped {
-			ctx = withTicket(ctx)
+			var t *ticket
+			ctx, t = withTicket(ctx)
+			defer t.expire()
 		}
 		if d.checkConns {
 			refused = new(atomic.Bool)
