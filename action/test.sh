@@ -187,6 +187,22 @@ t_key_lines() {
   [ ! -s "$r/env" ]
 }
 check "a key input of several lines is refused before it is printed: no workflow command injected" t_key_lines
+t_stop_after_crash() {
+  # The fake ended long before the stop step (it crashed, or was killed): its process id may
+  # belong to another process by then. stop reads the status and signals nothing. Here a
+  # process of the test stands for that other process.
+  in_runner start.sh INPUT_BINARY="$bin"
+  kill -KILL "$(cat "$r/runner/signintokens-fake/pid")"
+  for _ in $(seq 100); do [ -f "$r/runner/signintokens-fake/status" ] && break; sleep 0.1; done
+  sleep 60 &
+  other=$!
+  echo "$other" >"$r/runner/signintokens-fake/pid"
+  fails in_runner stop.sh
+  grep -q 'the fake exited 137' "$r/stderr"
+  kill -0 "$other"
+  kill "$other"
+}
+check "stop after the fake already ended signals no process that took over its id" t_stop_after_crash
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
