@@ -282,3 +282,61 @@ func TestAWrapperCannotSendAfterItReturned(t *testing.T) {
 		t.Fatalf("the server got %d Creates; want 1 (the late send went through)", n)
 	}
 }
+
+// TestAWrapperThatReturnsBeforeItsSendEndsIsNotRetried: a wrapper that gives up waiting (its
+// own timeout) and returns while the request it passed on is still on its way, here still
+// dialling, leaves a request that may yet reach Clerk. The client did not know: the attempt
+// had asked for a connection and not got one, which reads as "never sent", so Create was tried
+// again, and when the abandoned send went on, Clerk minted twice. An attempt whose send has
+// not returned counts as sent, whatever the wrapper answered.
+func TestAWrapperThatReturnsBeforeItsSendEndsIsNotRetried(t *testing.T) {
+	for name, answer := range map[string]func(*http.Request) (*http.Response, error){
+		"an error": func(*http.Request) (*http.Response, error) { return nil, errors.New("wrapper: gave up waiting") },
+		"a 429": func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+				Body: io.NopCloser(strings.NewReader(`{"errors":[]}`)), Request: r}, nil
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dialling := make(chan struct{}, 8)
+			release := make(chan struct{})
+			var dials atomic.Int32
+			callers := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if dials.Add(1) == 1 {
+					dialling <- struct{}{}
+					<-release // the first dial is slow
+				}
+				return (&net.Dialer{}).DialContext(ctx, network, addr)
+			}}}
+			t.Cleanup(callers.CloseIdleConnections)
+			late := make(chan struct{})
+			var calls atomic.Int32
+			wrapper := func(rt http.RoundTripper) http.RoundTripper {
+				return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					if calls.Add(1) > 1 {
+						return rt.RoundTrip(r)
+					}
+					go func() {
+						defer close(late)
+						if resp, err := rt.RoundTrip(r); err == nil {
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+						}
+					}()
+					<-dialling // the send is under way; the wrapper stops waiting for it
+					return answer(r)
+				})
+			}
+			c, srv, _ := setup(t, okToken("sit_1", "pending"), WithHTTPClient(callers), WithTransportWrapper(wrapper), fastRetries(4))
+			_, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+			close(release)
+			<-late
+			if n := len(srv.Requests()); n > 1 {
+				t.Fatalf("the server got %d Creates (Create = %v): the client retried while the wrapper's send was still on its way", n, err)
+			}
+			if err == nil || !MayHaveActed(err) {
+				t.Errorf("Create = %v; want an error saying the request may have been acted on", err)
+			}
+		})
+	}
+}
