@@ -323,7 +323,10 @@ func TestAWrapperThatReturnsBeforeItsSendEndsIsNotRetried(t *testing.T) {
 							resp.Body.Close()
 						}
 					}()
-					<-dialling // the send is under way; the wrapper stops waiting for it
+					select {
+					case <-dialling: // the send is under way; the wrapper stops waiting for it
+					case <-late: // it ended without dialling: the test fails below
+					}
 					return answer(r)
 				})
 			}
