@@ -243,23 +243,21 @@ func TestRequestsLeaveWithoutGetBody(t *testing.T) {
 // request that reaches sendOnce after the client's call for it returned is refused unsent.
 func TestAWrapperCannotSendAfterItReturned(t *testing.T) {
 	late := make(chan error, 4)
+	createReturned := make(chan struct{})
 	var calls atomic.Int32
 	wrapper := func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			if calls.Add(1) > 1 {
 				return rt.RoundTrip(r)
 			}
-			returned := make(chan struct{})
 			go func() {
-				<-returned
-				time.Sleep(10 * time.Millisecond) // after the client's call returned
+				<-createReturned
 				resp, err := rt.RoundTrip(r)
 				if err == nil {
 					resp.Body.Close()
 				}
 				late <- err
 			}()
-			defer close(returned)
 			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
 				Body: io.NopCloser(strings.NewReader(`{"errors":[]}`)), Request: r}, nil
 		})
@@ -267,7 +265,9 @@ func TestAWrapperCannotSendAfterItReturned(t *testing.T) {
 	// A caller's client without a Timeout: nothing then cancels the request's context when
 	// the client's call returns (http.Client does, with one).
 	c, srv, _ := setup(t, okToken("sit_1", "pending"), WithHTTPClient(&http.Client{}), WithTransportWrapper(wrapper), fastRetries(4))
-	if _, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"}); err != nil {
+	_, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+	close(createReturned)
+	if err != nil {
 		t.Fatal(err)
 	}
 	select {
