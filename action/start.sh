@@ -11,6 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${RUNNER_TEMP:?not set: run inside GitHub Actions (or set RUNNER_TEMP and GITHUB_ENV)}" "${GITHUB_ENV:?not set}"
 state="$RUNNER_TEMP/signintokens-fake"
 [ ! -e "$state/pid" ] || fail "the fake was already started in this job; stop it first (mode: stop)"
+# The key input is checked before anything is installed or printed: ::add-mask:: masks one
+# line, and the runner reads every later line of a key with a newline in it as a workflow
+# command of its own. The key is not repeated in the error.
+if [ -n "${INPUT_KEY:-}" ] && ! [[ "$INPUT_KEY" =~ ^sk_test_[^[:space:][:cntrl:]]+$ ]]; then
+  fail "key: not an sk_test_ key on one line (sk_test_ then its value, no spaces or control characters)"
+fi
 mkdir -p "$state"
 
 bin=$("$here/install.sh")

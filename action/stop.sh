@@ -8,7 +8,9 @@ fail() { echo "::error title=signintokens fake::$*" >&2; exit 1; }
 state="$RUNNER_TEMP/signintokens-fake"
 [ -f "$state/pid" ] || fail "no fake to stop: the start step did not run in this job, or it failed"
 pid=$(cat "$state/pid")
-kill -TERM "$pid" 2>/dev/null || true # it may have exited already: its status says how
+# Signalled only while it runs: once its status is written the fake is gone, and its process
+# id may since belong to another process of the job.
+[ -f "$state/status" ] || kill -TERM "$pid" 2>/dev/null || true
 
 # The background shell writes the status once the fake has exited; at most 30 s (the fake
 # drains its requests for at most 5 s).

@@ -175,6 +175,34 @@ t_key() {
   in_runner stop.sh
 }
 check "the key input reaches the fake in its environment, masked, never on its command line" t_key
+t_key_lines() {
+  # A key of several lines: ::add-mask:: masks its first line only, and each later line would
+  # be read by the runner as a workflow command of its own (here a warning; ::set-output, a
+  # mask of something else, ::stop-commands:: just as well). It is refused before it is printed.
+  fails in_runner start.sh INPUT_BINARY="$bin" INPUT_KEY=$'sk_test_actionkey0123456789abcdefghij\n::warning::injected'
+  fails grep -q '^::warning::' "$r/stdout" "$r/stderr"
+  fails grep -qF 'actionkey0123456789' "$r/stdout" "$r/stderr"
+  grep -q 'key: not an sk_test_ key on one line' "$r/stderr"
+  [ ! -e "$r/runner/signintokens-fake/pid" ]
+  [ ! -s "$r/env" ]
+}
+check "a key input of several lines is refused before it is printed: no workflow command injected" t_key_lines
+t_stop_after_crash() {
+  # The fake ended long before the stop step (it crashed, or was killed): its process id may
+  # belong to another process by then. stop reads the status and signals nothing. Here a
+  # process of the test stands for that other process.
+  in_runner start.sh INPUT_BINARY="$bin"
+  kill -KILL "$(cat "$r/runner/signintokens-fake/pid")"
+  for _ in $(seq 100); do [ -f "$r/runner/signintokens-fake/status" ] && break; sleep 0.1; done
+  sleep 60 &
+  other=$!
+  echo "$other" >"$r/runner/signintokens-fake/pid"
+  fails in_runner stop.sh
+  grep -q 'the fake exited 137' "$r/stderr"
+  kill -0 "$other"
+  kill "$other"
+}
+check "stop after the fake already ended signals no process that took over its id" t_stop_after_crash
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -236,3 +236,110 @@ func TestRequestsLeaveWithoutGetBody(t *testing.T) {
 		}
 	}
 }
+
+// TestAWrapperCannotSendAfterItReturned: a wrapper that answers at once (here a 429, which
+// Create retries) and sends the request later, on a goroutine of its own, would reach Clerk
+// with an attempt the client already counted as not sent, beside the retry: two tokens. A
+// request that reaches sendOnce after the client's call for it returned is refused unsent.
+func TestAWrapperCannotSendAfterItReturned(t *testing.T) {
+	late := make(chan error, 4)
+	createReturned := make(chan struct{})
+	var calls atomic.Int32
+	wrapper := func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if calls.Add(1) > 1 {
+				return rt.RoundTrip(r)
+			}
+			go func() {
+				<-createReturned
+				resp, err := rt.RoundTrip(r)
+				if err == nil {
+					resp.Body.Close()
+				}
+				late <- err
+			}()
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+				Body: io.NopCloser(strings.NewReader(`{"errors":[]}`)), Request: r}, nil
+		})
+	}
+	// A caller's client without a Timeout: nothing then cancels the request's context when
+	// the client's call returns (http.Client does, with one).
+	c, srv, _ := setup(t, okToken("sit_1", "pending"), WithHTTPClient(&http.Client{}), WithTransportWrapper(wrapper), fastRetries(4))
+	_, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+	close(createReturned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-late:
+		if !errors.Is(err, errResent) {
+			t.Errorf("the wrapper's late send returned %v; want errResent", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wrapper's late send did not return")
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("the server got %d Creates; want 1 (the late send went through)", n)
+	}
+}
+
+// TestAWrapperThatReturnsBeforeItsSendEndsIsNotRetried: a wrapper that gives up waiting (its
+// own timeout) and returns while the request it passed on is still on its way, here still
+// dialling, leaves a request that may yet reach Clerk. The client did not know: the attempt
+// had asked for a connection and not got one, which reads as "never sent", so Create was tried
+// again, and when the abandoned send went on, Clerk minted twice. An attempt whose send has
+// not returned counts as sent, whatever the wrapper answered.
+func TestAWrapperThatReturnsBeforeItsSendEndsIsNotRetried(t *testing.T) {
+	for name, answer := range map[string]func(*http.Request) (*http.Response, error){
+		"an error": func(*http.Request) (*http.Response, error) { return nil, errors.New("wrapper: gave up waiting") },
+		"a 429": func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+				Body: io.NopCloser(strings.NewReader(`{"errors":[]}`)), Request: r}, nil
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dialling := make(chan struct{}, 8)
+			release := make(chan struct{})
+			var dials atomic.Int32
+			callers := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if dials.Add(1) == 1 {
+					dialling <- struct{}{}
+					<-release // the first dial is slow
+				}
+				return (&net.Dialer{}).DialContext(ctx, network, addr)
+			}}}
+			t.Cleanup(callers.CloseIdleConnections)
+			late := make(chan struct{})
+			var calls atomic.Int32
+			wrapper := func(rt http.RoundTripper) http.RoundTripper {
+				return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					if calls.Add(1) > 1 {
+						return rt.RoundTrip(r)
+					}
+					go func() {
+						defer close(late)
+						if resp, err := rt.RoundTrip(r); err == nil {
+							io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+						}
+					}()
+					select {
+					case <-dialling: // the send is under way; the wrapper stops waiting for it
+					case <-late: // it ended without dialling: the test fails below
+					}
+					return answer(r)
+				})
+			}
+			c, srv, _ := setup(t, okToken("sit_1", "pending"), WithHTTPClient(callers), WithTransportWrapper(wrapper), fastRetries(4))
+			_, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"})
+			close(release)
+			<-late
+			if n := len(srv.Requests()); n > 1 {
+				t.Fatalf("the server got %d Creates (Create = %v): the client retried while the wrapper's send was still on its way", n, err)
+			}
+			if err == nil || !MayHaveActed(err) {
+				t.Errorf("Create = %v; want an error saying the request may have been acted on", err)
+			}
+		})
+	}
+}

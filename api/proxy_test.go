@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -45,5 +48,39 @@ func TestACONNECTTheProxyRefusedIsRetried(t *testing.T) {
 				t.Errorf("%d, %s: %d CONNECTs; want 3: a refused CONNECT sent nothing to Clerk, so Create is retried", code, name, n)
 			}
 		}
+	}
+}
+
+// TestACONNECTClosedBeforeTLSIsRetried: a proxy that accepts the CONNECT (200) and then closes
+// the tunnel before the TLS handshake is done passed on at most a ClientHello: the request is
+// written only on a finished handshake, so Clerk cannot have seen it and Create is tried again.
+func TestACONNECTClosedBeforeTLSIsRetried(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var connects atomic.Int32
+	acceptAll(t, l, func(c net.Conn) {
+		defer c.Close()
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil || req.Method != http.MethodConnect {
+			return
+		}
+		connects.Add(1)
+		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+		c.Read(make([]byte, 512)) // the start of the ClientHello; then the tunnel closes
+	})
+	proxyURL := &url.URL{Scheme: "http", Host: l.Addr().String()}
+	c, err := NewClient(testKey, WithBaseURL("https://api.clerk.test"), fastRetries(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.hc.Transport.(*http.Transport).Proxy = http.ProxyURL(proxyURL) // as HTTPS_PROXY would
+	c.wait = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	if _, err := c.Create(context.Background(), CreateParams{UserID: "user_2abc"}); err == nil {
+		t.Fatal("Create through a tunnel that closes succeeded")
+	}
+	if n := connects.Load(); n != 3 {
+		t.Errorf("%d CONNECTs; want 3: a tunnel closed before TLS sent nothing to Clerk, so Create is retried", n)
 	}
 }

@@ -175,10 +175,11 @@ type doer struct {
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	noReplay(req)
 	var refused *atomic.Bool
+	var t *ticket
 	if d.wrapped || d.checkConns {
 		ctx := req.Context()
 		if d.wrapped {
-			ctx = withTicket(ctx)
+			ctx, t = withTicket(ctx)
 		}
 		if d.checkConns {
 			refused = new(atomic.Bool)
@@ -187,6 +188,12 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		req = req.WithContext(ctx)
 	}
 	resp, err := d.hc.Do(req)
+	if t != nil && t.close() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		return nil, errAbandoned
+	}
 	if refused != nil && refused.Load() {
 		if err == nil {
 			resp.Body.Close()
@@ -328,7 +335,7 @@ func (w *wireTrace) attach(ctx context.Context) context.Context {
 // A transport that reports nothing (a custom RoundTripper) proves nothing, so only a dial
 // error counts there. A nil *wireTrace (an attempt not traced) proves nothing either.
 func (w *wireTrace) notSent(err error) bool {
-	if w != nil && w.wrote.Load() {
+	if w != nil && w.wrote.Load() || errors.Is(err, errAbandoned) {
 		return false
 	}
 	var op *net.OpError

@@ -201,7 +201,14 @@ async function startFake(options = {}) {
   const exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   // Node exiting without stop() (a test that forgot it, an uncaught error) stops the fake too;
   // --exit-with-parent covers the exits where this handler never runs (SIGKILL, a crash).
-  const onExit = () => child.kill('SIGTERM');
+  // The directory goes first: nobody will read the summary, and the fake writes it only once
+  // signalled, so it finds no directory to leave it in. An exit handler must not throw.
+  const onExit = () => {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {}
+    child.kill('SIGTERM');
+  };
   process.once('exit', onExit);
   const cleanup = () => {
     process.removeListener('exit', onExit);

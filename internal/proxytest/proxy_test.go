@@ -31,6 +31,7 @@ var proxy struct {
 	routes   map[string]string // CONNECT target (host:port) -> the loopback address it reaches
 	refuse   []int             // statuses for the next CONNECTs; 0: close the connection unanswered
 	connects []string          // every CONNECT target asked for, in order
+	forwards []string          // every plain http request the proxy forwarded, by its URL
 }
 
 // The names the tests use, none of them resolved: the proxy maps example.com to a loopback
@@ -85,6 +86,14 @@ func run(m *testing.M) int {
 			ctx.Resp = goproxy.NewResponse(ctx.Req, goproxy.ContentTypeText, code, http.StatusText(code))
 		}
 		return goproxy.RejectConnect, host
+	})
+	// A plain http request goes to a proxy as GET http://host/…, not as a CONNECT: it is
+	// recorded apart, so that a test can see the key would have reached the proxy in clear.
+	gp.OnRequest().DoFunc(func(r *http.Request, _ *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+		proxy.mu.Lock()
+		defer proxy.mu.Unlock()
+		proxy.forwards = append(proxy.forwards, r.URL.String())
+		return r, nil
 	})
 	proxySrv := httptest.NewServer(gp)
 	defer proxySrv.Close()
@@ -196,7 +205,7 @@ func TestNoProxyIsHonoured(t *testing.T) {
 func TestLoopbackIsNeverProxied(t *testing.T) {
 	s := clienttest.NewServer(t)
 	proxy.mu.Lock()
-	proxy.connects = nil
+	proxy.connects, proxy.forwards = nil, nil
 	proxy.mu.Unlock()
 	c, err := api.NewClient(s.SecretKey(), api.WithBaseURL(s.URL()))
 	if err != nil {
@@ -205,7 +214,11 @@ func TestLoopbackIsNeverProxied(t *testing.T) {
 	if _, err := c.Create(context.Background(), api.CreateParams{UserID: "user_2abc"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := connects(); len(got) != 0 || !strings.HasPrefix(s.URL(), "http://127.0.0.1:") {
+	got := connects()
+	proxy.mu.Lock()
+	got = append(got, proxy.forwards...)
+	proxy.mu.Unlock()
+	if len(got) != 0 || !strings.HasPrefix(s.URL(), "http://127.0.0.1:") {
 		t.Fatalf("the proxy saw %v", got)
 	}
 }

@@ -8,9 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const here = path.dirname(new URL(import.meta.url).pathname);
+const here = path.dirname(fileURLToPath(import.meta.url)); // not URL.pathname: that spells a space %20
 const npmDir = path.resolve(here, '..');
 const { values } = parseArgs({
   options: { version: { type: 'string' }, out: { type: 'string' }, binary: { type: 'string', multiple: true } },

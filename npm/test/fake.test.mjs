@@ -165,13 +165,20 @@ test('a test runner killed with SIGKILL leaves no fake behind', async () => {
 // A runner that ends without stop() (a forgotten stop, an uncaught error) is not held open by
 // the fake, and takes it along.
 test('a runner that exits without stop() ends, and leaves no fake behind', async () => {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
-    const { startFake } = await import(${JSON.stringify(pathToFileURL(entry).href)});
-    const fake = await startFake();
-    console.log(JSON.stringify({ pid: fake.pid }));
-  `], { encoding: 'utf8', timeout: 30_000 });
-  const { pid } = JSON.parse(out);
-  assert.ok(await gone(pid), `fake ${pid} still running after its runner exited`);
+  // Its own temporary directory, to see that startFake's (for the summary) goes too.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'signintokens-fake-runner-'));
+  try {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      const { startFake } = await import(${JSON.stringify(pathToFileURL(entry).href)});
+      const fake = await startFake();
+      console.log(JSON.stringify({ pid: fake.pid }));
+    `], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, TMPDIR: tmp } });
+    const { pid } = JSON.parse(out);
+    assert.ok(await gone(pid), `fake ${pid} still running after its runner exited`);
+    assert.deepEqual(fs.readdirSync(tmp), [], 'startFake left its temporary directory behind');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('startFake refuses bad options before starting anything', async () => {
