@@ -18,6 +18,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/clerkgen/signintokens/internal/atomicfile"
 )
 
 // ErrForeignFile is returned for an existing links file that this state did not write:
@@ -84,8 +86,8 @@ func (s *State) exportedBefore(path string) (bool, error) {
 
 // Export writes every token the state holds with its credentials to path, as JSON lines
 // (user_id, id, url, token, expires_at in Unix ms, status), in the order they were minted:
-// whole, to a temporary file beside path (mode 0600), fsynced, then renamed over path. A
-// crash leaves either the old file or the new one. It refuses (ErrForeignFile, ErrNotPrivate)
+// whole, mode 0600, replacing path atomically (internal/atomicfile: a temporary file beside
+// it, fsynced, renamed over it). A crash leaves either the old file or the new one. It refuses (ErrForeignFile, ErrNotPrivate)
 // a path that exists and is not an export of this state; it returns the tokens written.
 //
 // The file holds credentials: send the links, then delete it. Export again whenever needed.
@@ -117,45 +119,29 @@ func (s *State) Export(path string) (int, error) {
 		}
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	removeStaleTemps(path)
-	tmp, err := os.CreateTemp(dirOf(path), tempPrefix(path)+"*") // mode 0600
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name()) // gone once renamed; removed if anything failed
-	_, err = tmp.Write(buf.Bytes())
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, fmt.Errorf("export to %s: %w", path, err)
-	}
-	// Recorded before the rename: a crash in between leaves a state that knows the new
-	// content, and the old file, which it knew already.
+	// Recorded before the file is written: whatever a crash leaves at path, the old file or
+	// the new, the state knows it as its own. A write that fails leaves a record of content
+	// that is nowhere, which allows nothing.
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketExports).Put([]byte(hex.EncodeToString(sum[:])), []byte(time.Now().UTC().Format(time.RFC3339)))
 	})
 	if err != nil {
 		return 0, err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	removeStaleTemps(path)
+	if err := atomicfile.Write(path, buf.Bytes()); err != nil {
 		return 0, fmt.Errorf("export to %s: %w", path, err)
 	}
-	return len(lines), syncDir(path)
+	return len(lines), nil
 }
 
-// tempPrefix names Export's temporary files for path: hidden, beside it.
-func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
-
 // removeStaleTemps removes the temporary files an export killed before its rename left
-// beside path: they hold credentials. Only private files of this user are removed.
+// beside path (atomicfile.TempPrefix): they hold credentials. Only private files of this user
+// are removed.
 func removeStaleTemps(path string) {
 	entries, _ := os.ReadDir(dirOf(path))
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), tempPrefix(path)) {
+		if !strings.HasPrefix(e.Name(), atomicfile.TempPrefix(path)) {
 			continue
 		}
 		name := filepath.Join(dirOf(path), e.Name())

@@ -11,6 +11,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	boltErrors "go.etcd.io/bbolt/errors"
+
+	"github.com/clerkgen/signintokens/internal/atomicfile"
 )
 
 // State is the state file of one bulk run: a bbolt database (one file, ACID transactions, a
@@ -167,7 +169,7 @@ func createState(path string, inst Instance) (*State, error) {
 		return err
 	})
 	if err == nil {
-		err = syncDir(path) // the new file's name is durable only once its directory is
+		err = atomicfile.SyncDir(dirOf(path)) // the new file's name is durable only once its directory is
 	}
 	if err != nil {
 		db.Close()
@@ -287,16 +289,4 @@ func (s *State) update(userID string, change func(r *record)) error {
 		}
 		return b.Put([]byte(userID), raw)
 	})
-}
-
-func syncDir(path string) error {
-	d, err := os.Open(dirOf(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("sync the directory of %s: %w", path, err)
-	}
-	return nil
 }

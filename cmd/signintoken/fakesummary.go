@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clerkgen/signintokens/clienttest"
+	"github.com/clerkgen/signintokens/internal/atomicfile"
 )
 
 // maxListed bounds the violations and fake errors the summary lists; all are counted.
@@ -105,8 +106,10 @@ func count(n int64, noun string) string {
 type summaryDest int
 
 const (
-	// replaceFile: a regular file this user owns, or nothing yet. The summary is written to a
-	// temporary file beside it and renamed over it, so a CI step that finds the file can trust it.
+	// replaceFile: a regular file this user owns, or nothing yet. The summary replaces it
+	// atomically (internal/atomicfile: a temporary file beside it, fsynced, renamed over it),
+	// so a CI step that finds the file can trust it. The fsyncs cost two at exit; without them
+	// a crash just after the rename could leave an empty file on some file systems.
 	replaceFile summaryDest = iota
 	// writeInPlace: a device, a FIFO, or whatever a symlink points at (/dev/stdout): opened
 	// and written, never replaced, so the symlink stays a symlink and a reader stays connected.
@@ -171,19 +174,7 @@ func (s fakeSummary) writeJSONFile(path string) error {
 	if dest == writeInPlace {
 		return writeInto(path, data)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".summary-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data)
 }
 
 // writeInto opens path, following a symlink, and writes data into it: a regular file is
