@@ -106,7 +106,7 @@ func (s *State) Export(path string) (int, error) {
 	var lines []entry
 	for userID, r := range recs {
 		if r.State == stateMinted && !r.Imported {
-			lines = append(lines, entry{r.Seq, linkLine{UserID: userID, ID: r.ID, URL: r.URL, Token: r.Token, ExpiresAt: r.ExpiresAt, Status: r.Status}})
+			lines = append(lines, entry{r.Seq, linkLine{UserID: userID, ID: r.ID, URL: r.URL, Token: r.Token, ExpiresAt: r.ExpiresAt, Status: exportStatus(r)}})
 		}
 	}
 	slices.SortFunc(lines, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
@@ -133,6 +133,20 @@ func (s *State) Export(path string) (int, error) {
 		return 0, fmt.Errorf("export to %s: %w", path, err)
 	}
 	return len(lines), nil
+}
+
+// exportStatus is a token's status as the links file states it: what a revoke run learned
+// of it when there was one (revoked by it, or found already accepted or revoked by Clerk's
+// "cannot be revoked"), else the status Clerk answered when it minted the token. An export
+// after an undo must not list revoked links as pending.
+func exportStatus(r record) string {
+	switch r.Revoke {
+	case revokeDone:
+		return revokeDone
+	case revokeNotPending:
+		return revokeNotPending
+	}
+	return r.Status
 }
 
 // removeStaleTemps removes the temporary files an export killed before its rename left

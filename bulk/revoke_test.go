@@ -81,7 +81,39 @@ func TestRevokeUndoesARun(t *testing.T) {
 			if st := f.status(t); st.Revoked != 24 || st.NotPending != 1 {
 				t.Fatalf("status %+v", st)
 			}
+			if from == "state" { // an export after the undo says so: no revoked token listed as pending
+				exportedStatuses(t, f, map[string]int{"revoked": 24, "not_pending": 1})
+			}
 		})
+	}
+}
+
+// exportedStatuses exports f's state to a new file and checks how many lines carry each status.
+func exportedStatuses(t *testing.T, f runFiles, want map[string]int) {
+	t.Helper()
+	st, err := bulk.OpenState(f.State, f.inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	path := filepath.Join(t.TempDir(), "after-undo.jsonl")
+	if _, err := st.Export(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l struct{ Status string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatal(err)
+		}
+		got[l.Status]++
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("exported statuses %v, want %v", got, want)
 	}
 }
 
