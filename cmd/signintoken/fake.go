@@ -151,10 +151,11 @@ func logEvent(log *slog.Logger, e clienttest.Event) {
 // observe logs each request's method and path (bounded and plain, see safepath), status and
 // duration; never headers or bodies. A request the fake drops (a queued drop fault aborts its
 // handler with http.ErrAbortHandler) is logged too, with status "dropped", and the abort goes
-// on to net/http. Health checks are not logged: a CI step may poll every few milliseconds.
+// on to net/http. Health checks (GET or HEAD) are not logged: a CI step may poll every few
+// milliseconds.
 func observe(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == healthPath {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path == healthPath {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -193,6 +193,25 @@ func TestFakeProcessNegativeTestsLeaveItGreen(t *testing.T) {
 	}
 }
 
+// TestFakeProcessHealthCheckByHEAD: a readiness check that asks with HEAD (curl -I, and
+// wait-on's default for an http:// URL) is the health check too: 200, not counted, not logged,
+// so it leaves --strict green. Before, it was an auth failure (an unknown route with the key),
+// and a job waiting on the fake with wait-on exited 3.
+func TestFakeProcessHealthCheckByHEAD(t *testing.T) {
+	p := startFakeProcess(t, nil, "--strict")
+	for _, key := range []string{"", p.key} {
+		if status, _ := p.send(t, key, "HEAD", "/__clienttest/health", ""); status != 200 {
+			t.Fatalf("HEAD /__clienttest/health with key %q: %d, want 200", key, status)
+		}
+	}
+	if code := p.stop(t); code != exitOK {
+		t.Fatalf("exit %d, want 0: HEAD health checks failed a --strict job\n%s", code, p.stderr)
+	}
+	if strings.Contains(p.stderr.String(), "/__clienttest/health") {
+		t.Fatalf("a health check was logged:\n%s", p.stderr)
+	}
+}
+
 // TestFakeProcessSummaryAgreesWithTheControlAPI: the exit summary's counts are the control
 // API's, under the same words, whatever else was sent: control calls, ticket GETs, requests
 // without the key, unknown routes.
