@@ -404,3 +404,25 @@ func TestACallerThatHangsUpMidBodyGetsNoAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestHasKey: HasKey is the fake's own check of the key (what it answers rather than refuses
+// 401), and counts nothing.
+func TestHasKey(t *testing.T) {
+	h, err := clienttest.NewHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for auth, want := range map[string]bool{"Bearer " + h.SecretKey(): true, "bearer " + h.SecretKey(): true,
+		"": false, "Bearer sk_test_other": false, "Basic " + h.SecretKey(): false} {
+		r := httptest.NewRequest("POST", "/v1/sign_in_tokens", nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		if got := h.HasKey(r); got != want {
+			t.Errorf("HasKey with Authorization %q = %v, want %v", strings.Replace(auth, h.SecretKey(), "<key>", 1), got, want)
+		}
+	}
+	if c := h.Counts(); c != (clienttest.Counts{}) {
+		t.Errorf("HasKey counted %+v", c)
+	}
+}

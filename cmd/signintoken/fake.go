@@ -68,7 +68,7 @@ func runFake(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		log.Warn("listening beyond loopback: the fake speaks plain HTTP", "addr", ln.Addr().String())
 	}
-	conns := limitListener(ln, ff.maxConns)
+	conns := limitListener(ln, ff.maxConns, fake.HasKey) // a neighbour without the key holds no slot
 	srv := newFakeServer(observe(log, fake), defaultServerLimits, conns)
 
 	// Readiness: these two lines are written once the listener is bound, in one write, on

@@ -329,18 +329,24 @@ func TestFakeProcessFakeErrorExitsFour(t *testing.T) {
 }
 
 // TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections: another process holds 1,000
-// connections to the fake, idle or sending their headers one byte a second; a client with the
-// key is still answered within a second. (Before, 128 such connections held every slot and a
-// Create waited for one to time out.)
+// connections to the fake, idle, sending their headers one byte a second, or sending whole
+// headers (without the key) and then their body one byte a second, to the API or to the
+// health check; a client with the key is still answered within a second. (Before, 128 such
+// connections held every slot and a Create waited for one to time out; slow bodies held theirs
+// for the 30 s read timeout, as the fake read them before answering 401.)
 func TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections(t *testing.T) {
+	slowBody := "\r\nContent-Length: 1000\r\n\r\n|" + strings.Repeat(" ", 100) // whole headers; then a byte a second
 	for _, tc := range []struct {
-		name string
-		args []string
-		slow bool
+		name    string
+		args    []string
+		slow    bool
+		request string // what a slow one sends, a byte a second after what it sends at once
 	}{
-		{"idle", []string{"--max-conns", "128"}, false},
-		{"slow", []string{"--max-conns", "128"}, true},
-		{"idle, default cap", nil, false},
+		{"idle", []string{"--max-conns", "128"}, false, ""},
+		{"slow", []string{"--max-conns", "128"}, true, "|POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\n"},
+		{"slow body", []string{"--max-conns", "128"}, true, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x" + slowBody},
+		{"slow body to the health check", []string{"--max-conns", "128"}, true, "GET /__clienttest/health HTTP/1.1\r\nHost: x" + slowBody},
+		{"idle, default cap", nil, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startFakeProcess(t, nil, tc.args...)
@@ -365,7 +371,12 @@ func TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections(t *testing.T) {
 					}
 					tick := time.NewTicker(time.Second)
 					defer tick.Stop()
-					for i, b := range []byte("POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\n") {
+					atOnce, slowly, _ := strings.Cut(tc.request, "|")
+					if _, err := io.WriteString(c, atOnce); err != nil {
+						sentAByte.Done()
+						return
+					}
+					for i, b := range []byte(slowly) {
 						_, err := c.Write([]byte{b})
 						if i == 0 {
 							sentAByte.Done()

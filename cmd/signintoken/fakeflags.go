@@ -41,7 +41,7 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 	fs.Var(&ff.rateLimit, "rate-limit", "`N/DURATION`: past N authenticated requests per DURATION, answer 429 with Retry-After, as Clerk does: 100/10s for a development instance, 1000/10s for production; default: off")
 	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the summary as JSON to this file (replaced atomically), device or FIFO")
 	fs.BoolVar(&ff.failOnViolation, "fail-on-violation", true, "exit 3 at shutdown when any unexpected contract violation occurred")
-	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections open at once; when all are taken, the oldest that has not sent a request yet is closed")
+	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections open at once; when all are taken, one that has not sent a request with the key is closed")
 	fs.IntVar(&ff.history, "history", clienttest.DefaultHistory, "requests, and violations, kept for the control API (the most recent)")
 	fs.IntVar(&ff.tokenLimit, "token-limit", clienttest.DefaultTokenLimit, "tokens kept before the oldest finished or expired ones are evicted")
 	fs.BoolVar(&ff.exitWithParent, "exit-with-parent", false, "stop, as on SIGTERM, when the process that started the fake exits")
