@@ -487,6 +487,22 @@ func TestFakeProcessKeyFromTheEnvironmentOrAFile(t *testing.T) {
 	}
 }
 
+// TestFakeProcessKeyFileThatIsAFIFO: a --key-file that is a FIFO (the wrong path, or one a
+// neighbour planted where the key file was to be written) is refused at once, as any file
+// that is not a regular one is. Before, the fake waited in open(2) for a writer: a CI job hung
+// until its own timeout, without a line saying why.
+func TestFakeProcessKeyFileThatIsAFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "key")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := refusedAtStart(t, "--key-file", fifo)
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "not a regular file") {
+		t.Fatalf("--key-file FIFO: exit %d (-1: killed after 30 s), %s", cmd.ProcessState.ExitCode(), out)
+	}
+}
+
 // TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles: --summary-json writes into a FIFO and
 // through a symlink (the symlink stays one: /dev/stdout, run as root, is not replaced by a
 // file), and replaces only a regular file this user owns.
