@@ -576,6 +576,34 @@ func TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles(t *testing.T) {
 			t.Fatalf("the FIFO was replaced: %v", err)
 		}
 	})
+	t.Run("a symlink another user planted", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to make a symlink another user owns")
+		}
+		// A directory others can write (a shared /tmp, where the kernel's protected_symlinks
+		// is off, as on this machine and in many containers, or a group-writable one): while the
+		// fake runs, a neighbour puts a symlink to one of this user's files where the summary
+		// is to go. The fake must not write through it.
+		dir := t.TempDir()
+		os.Chmod(dir, 0o1777)
+		precious := filepath.Join(t.TempDir(), "precious")
+		os.WriteFile(precious, []byte("mine"), 0o600)
+		path := filepath.Join(dir, "summary.json")
+		p := startFakeProcess(t, nil, "--summary-json", path)
+		if err := os.Symlink(precious, path); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Lchown(path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		code := p.stop(t)
+		if data, _ := os.ReadFile(precious); string(data) != "mine" {
+			t.Fatalf("the fake wrote its summary through another user's symlink into %s (exit %d):\n%s", precious, code, data)
+		}
+		if code != exitError || !strings.Contains(p.stderr.String(), "another user") {
+			t.Fatalf("exit %d, want %d with a line saying why\n%s", code, exitError, p.stderr)
+		}
+	})
 	t.Run("another user's file", func(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("needs root to give a file to another user")
