@@ -503,6 +503,26 @@ func TestFakeProcessKeyFileThatIsAFIFO(t *testing.T) {
 	}
 }
 
+// TestFakeProcessSummaryJSONIsNotTheKeyFile: --summary-json naming the key file (by its path,
+// or through a symlink) is refused at start. Before, the fake replaced the key with its summary
+// at exit, and the job's key was gone.
+func TestFakeProcessSummaryJSONIsNotTheKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, link := filepath.Join(dir, "key"), filepath.Join(dir, "summary.json")
+	os.WriteFile(keyFile, []byte("sk_test_keepMe\n"), 0o600)
+	os.Symlink(keyFile, link)
+	for _, summary := range []string{keyFile, link} {
+		cmd := refusedAtStart(t, "--key-file", keyFile, "--summary-json", summary)
+		out, _ := cmd.CombinedOutput()
+		if data, _ := os.ReadFile(keyFile); string(data) != "sk_test_keepMe\n" {
+			t.Fatalf("--summary-json %s replaced the key file: %q", summary, data)
+		}
+		if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "key file") {
+			t.Fatalf("--summary-json %s, the key file: exit %d (-1: killed after 30 s), %s", summary, cmd.ProcessState.ExitCode(), out)
+		}
+	}
+}
+
 // TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles: --summary-json writes into a FIFO and
 // through a symlink (the symlink stays one: /dev/stdout, run as root, is not replaced by a
 // file), and replaces only a regular file this user owns.

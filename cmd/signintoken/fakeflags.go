@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,9 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 		if _, err := summaryTarget(ff.summaryJSON); err != nil {
 			return usage("--summary-json: %v", err)
 		}
+		if ff.keyFrom == "--key-file" && sameFile(*keyFile, ff.summaryJSON) {
+			return usage("--summary-json: %s is the key file: the summary would replace the key", ff.summaryJSON)
+		}
 	}
 	for name, n := range map[string]int{"--max-conns": ff.maxConns, "--history": ff.history, "--token-limit": ff.tokenLimit} {
 		if n < 1 {
@@ -89,6 +93,13 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 		}
 	}
 	return ff, exitOK, true
+}
+
+// sameFile reports whether paths a and b name one existing file (symlinks followed).
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 func isFlagSet(fs *flag.FlagSet, name string) (set bool) {
