@@ -346,6 +346,9 @@ func TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections(t *testing.T) {
 		{"slow", []string{"--max-conns", "128"}, true, "|POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\n"},
 		{"slow body", []string{"--max-conns", "128"}, true, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x" + slowBody},
 		{"slow body to the health check", []string{"--max-conns", "128"}, true, "GET /__clienttest/health HTTP/1.1\r\nHost: x" + slowBody},
+		// The sign-in URL needs no key and keeps its connection open (a browser's): answered,
+		// then held idle for the 60 s idle timeout, renewably.
+		{"idle after following a sign-in URL", []string{"--max-conns", "128"}, true, "GET /v1/tickets/accept?ticket=x HTTP/1.1\r\nHost: x\r\n\r\n|"},
 		{"idle, default cap", nil, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -374,6 +377,15 @@ func TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections(t *testing.T) {
 					atOnce, slowly, _ := strings.Cut(tc.request, "|")
 					if _, err := io.WriteString(c, atOnce); err != nil {
 						sentAByte.Done()
+						return
+					}
+					if slowly == "" { // a whole request: read its answer, then hold the connection idle
+						c.SetReadDeadline(time.Now().Add(10 * time.Second))
+						if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+							resp.Body.Close()
+						}
+						sentAByte.Done()
+						<-stop
 						return
 					}
 					for i, b := range []byte(slowly) {
