@@ -230,7 +230,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case v != nil: // /v1 twice
 	case readErr != nil:
-		v = &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", kind: string(BodyInvalid),
+		v = &violation{status: clientErrorStatus(in), code: "request_body_invalid", kind: string(BodyInvalid),
 			message: fmt.Sprintf("%s: request body %s", safepath.Request(r.Method, r.URL.Path), bodyProblem(readErr))}
 	default:
 		v = h.contract.validate(r, in, body)
@@ -297,6 +297,16 @@ func (h *Handler) route(r *http.Request) (*openapi3filter.RequestValidationInput
 func hungUp(readErr error) bool {
 	var connErr *net.OpError
 	return errors.Is(readErr, io.ErrUnexpectedEOF) || errors.As(readErr, &connErr) && !connErr.Timeout()
+}
+
+// clientErrorStatus is the status for a request whose body the fake could not take: 422, as
+// Clerk answers a bad body, where the operation declares it (Create); else 400 (Revoke, which
+// declares no 422: answering it 422 would be the fake breaking the contract).
+func clientErrorStatus(in *openapi3filter.RequestValidationInput) int {
+	if in.Route.Operation.Responses.Value(strconv.Itoa(http.StatusUnprocessableEntity)) != nil {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusBadRequest
 }
 
 // bodyProblem says what was wrong with a body that could not be read, for a violation.

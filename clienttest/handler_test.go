@@ -426,3 +426,21 @@ func TestHasKey(t *testing.T) {
 		t.Errorf("HasKey counted %+v", c)
 	}
 }
+
+// TestAnUnreadableRevokeBodyIsTheCallersViolationNotAFakeError: a Revoke whose body cannot be
+// taken (over 64 KiB here; or shorter than its Content-Length) is the caller's violation,
+// answered with a status Revoke declares (400). Before, it was answered 422, which Revoke does
+// not declare, so the fake's self-check reported a fake error: exit 4, the fake blamed for the
+// client's bug.
+func TestAnUnreadableRevokeBodyIsTheCallersViolationNotAFakeError(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb)
+	resp := post(t, s.URL()+"/sign_in_tokens/sit_2abcdefghijklmnopqrstuvwxyz1/revoke", s.SecretKey(), strings.Repeat(" ", 70<<10))
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "request_body_invalid") {
+		t.Errorf("answered %d %s, want 400 request_body_invalid", resp.StatusCode, body)
+	}
+	if c := s.Counts(); c.UnexpectedViolations != 1 || c.FakeErrors != 0 {
+		t.Errorf("counts %+v, want 1 unexpected violation and no fake error (%q)", c, s.FakeErrors())
+	}
+}
