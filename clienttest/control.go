@@ -66,13 +66,17 @@ func newControlAPI(h *Handler) *controlAPI {
 // other one only with the fake's key: a caller without it is an auth failure, counted, and
 // can read nothing but these two, and change nothing. Open answers close their connection, as
 // every answer to a caller without the key does (see Handler.ServeHTTP).
+//
+// HEAD is GET without the body (net/http drops it), as a readiness check may ask: curl -I,
+// and wait-on's default.
 func (c *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
 	switch {
-	case r.Method == http.MethodGet && r.URL.Path == controlPrefix+"health":
+	case get && r.URL.Path == controlPrefix+"health":
 		closeAfter(w, r)
 		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
-	case r.Method == http.MethodGet && r.URL.Path == controlPrefix+"openapi.yaml":
+	case get && r.URL.Path == controlPrefix+"openapi.yaml":
 		closeAfter(w, r)
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(controlSpec)

@@ -36,7 +36,8 @@
 //   - a violation: a request to one of the two operations, with the fake's key, that
 //     openapi.yaml forbids. It is answered as Clerk would (422 form_param_missing or
 //     form_param_value_invalid with meta.param_name; 422 request_body_invalid for a body that is
-//     not a JSON object; 404 for a path with /v1 twice, with a message saying the base URL
+//     not a JSON object, over 64 KiB or shorter than its Content-Length (400 for a Revoke, which
+//     declares no 422); 404 for a path with /v1 twice, with a message saying the base URL
 //     already ends in /v1) and reported to the test with t.Errorf, unless it was expected
 //     ([Handler.ExpectViolations]) or AllowContractViolations is given. Beyond the schema,
 //     integers must be written as integers within int64 (1e3, 3.0 and 2^63 are

@@ -44,7 +44,9 @@ const (
 	ParamMissing ViolationKind = "form_param_missing"
 	// ParamInvalid: a parameter has the wrong type or value (expires_in_seconds 0, 1.5, 1e3). 422.
 	ParamInvalid ViolationKind = "form_param_value_invalid"
-	// BodyInvalid: the body is missing, not JSON, not a JSON object, not JSON-typed, or over 64 KiB. 422.
+	// BodyInvalid: the body is missing, not JSON, not a JSON object, not JSON-typed, over 64 KiB,
+	// or shorter than its Content-Length (the server's read timeout ended it). 422 (400 for a
+	// Revoke, which declares no 422).
 	BodyInvalid ViolationKind = "request_body_invalid"
 	// PathV1Twice: an operation's path with /v1 twice: a base URL that already ends in /v1,
 	// given to a client that adds its own. 404.

@@ -211,11 +211,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIRequestBody))
 	if hungUp(readErr) {
-		return // the caller gave up mid-request: nobody is listening, and Clerk never saw it whole
+		// The caller gave up mid-request: Clerk never saw it whole. Abort, not return: on a
+		// return net/http answers 200 with no body, which a half-closed caller would read.
+		panic(http.ErrAbortHandler)
 	}
 	h.requests.add(recordOf(r, body, h.scrub))
-	if !h.delay(r.Context()) {
-		return // the caller gave up; nobody is listening
+	ctx := r.Context()
+	if readErr != nil {
+		ctx = context.WithoutCancel(ctx) // net/http cancels it on a read timeout; the caller is still there
+	}
+	if !h.delay(ctx) {
+		panic(http.ErrAbortHandler) // the caller gave up; as above, no empty 200
 	}
 	if ok, wait := h.limiter.admit(h.now()); !ok {
 		h.writeFault(w, r, in, fault{kind: failFault, status: http.StatusTooManyRequests, retryAfter: wait})
@@ -224,8 +230,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case v != nil: // /v1 twice
 	case readErr != nil:
-		v = &violation{status: http.StatusUnprocessableEntity, code: "request_body_invalid", kind: string(BodyInvalid),
-			message: fmt.Sprintf("%s: request body unreadable or over %d bytes", safepath.Request(r.Method, r.URL.Path), maxAPIRequestBody)}
+		v = &violation{status: clientErrorStatus(in), code: "request_body_invalid", kind: string(BodyInvalid),
+			message: fmt.Sprintf("%s: request body %s", safepath.Request(r.Method, r.URL.Path), bodyProblem(readErr))}
 	default:
 		v = h.contract.validate(r, in, body)
 	}
@@ -285,9 +291,31 @@ func (h *Handler) route(r *http.Request) (*openapi3filter.RequestValidationInput
 // net/http's transport may flush apart). Such a request breaks no contract and reached no
 // server whole, and no answer to it can be read. A body over the bound, or badly framed, is
 // not this: the caller is still there, and is told.
+//
+// The server's read timeout is not this either: it ends the read of a caller that is still
+// there, waiting for an answer to a body shorter than its Content-Length (its bug).
 func hungUp(readErr error) bool {
 	var connErr *net.OpError
-	return errors.Is(readErr, io.ErrUnexpectedEOF) || errors.As(readErr, &connErr)
+	return errors.Is(readErr, io.ErrUnexpectedEOF) || errors.As(readErr, &connErr) && !connErr.Timeout()
+}
+
+// clientErrorStatus is the status for a request whose body the fake could not take: 422, as
+// Clerk answers a bad body, where the operation declares it (Create); else 400 (Revoke, which
+// declares no 422: answering it 422 would be the fake breaking the contract).
+func clientErrorStatus(in *openapi3filter.RequestValidationInput) int {
+	if in.Route.Operation.Responses.Value(strconv.Itoa(http.StatusUnprocessableEntity)) != nil {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusBadRequest
+}
+
+// bodyProblem says what was wrong with a body that could not be read, for a violation.
+func bodyProblem(readErr error) string {
+	var connErr *net.OpError
+	if errors.As(readErr, &connErr) && connErr.Timeout() {
+		return "not whole before the server's read timeout (shorter than its Content-Length?)"
+	}
+	return fmt.Sprintf("unreadable or over %d bytes", maxAPIRequestBody)
 }
 
 // closeAfter asks net/http to close the connection once the answer to r is written: a caller

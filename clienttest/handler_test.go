@@ -326,3 +326,121 @@ func TestACallerHangingUpMidBodyIsNoViolation(t *testing.T) {
 		t.Errorf("reports %q, violations %q, fake errors %q; want none for a caller that hung up", tb.Reports(), s.Violations(), s.FakeErrors())
 	}
 }
+
+// shortBodyCreate sends a Create whose body is missing bytes of its Content-Length, to a
+// handler served with a 1 s read timeout (as signintoken fake serves it with 30 s), then
+// half-closes when halfClose is set, and returns what comes back within 10 s.
+func shortBodyCreate(t *testing.T, h *clienttest.Handler, missing int, halfClose bool) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ReadTimeout = time.Second
+	srv.Start()
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"user_id":"user_a"}`
+	fmt.Fprintf(conn, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: fake\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", h.SecretKey(), len(body)+missing, body)
+	if halfClose {
+		conn.(*net.TCPConn).CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var got strings.Builder
+	bufio.NewReader(conn).WriteTo(&got)
+	return got.String()
+}
+
+// TestABodyShorterThanItsContentLengthIsAViolation: a client that declares more bytes than it
+// sends and waits for the answer (a Content-Length counted wrong) is still there when the
+// server's read timeout ends its request: that is its bug, answered and counted as a
+// violation. Before, the fake took it for a caller that hung up and net/http answered the
+// Create 200 with an empty body: no violation, exit 0, and a "200" in the log.
+func TestABodyShorterThanItsContentLengthIsAViolation(t *testing.T) {
+	for _, latency := range []time.Duration{0, 100 * time.Millisecond} {
+		t.Run(fmt.Sprintf("latency %v", latency), func(t *testing.T) {
+			h, err := clienttest.NewHandler(clienttest.WithLatency(latency))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := shortBodyCreate(t, h, 80, false)
+			if !strings.HasPrefix(got, "HTTP/1.1 422 ") || !strings.Contains(got, "request_body_invalid") {
+				t.Errorf("a Create with a body shorter than its Content-Length was answered:\n%s", got)
+			}
+			if c := h.Counts(); c.UnexpectedViolations != 1 {
+				t.Errorf("counts %+v, want 1 unexpected violation", c)
+			}
+		})
+	}
+}
+
+// TestACallerThatHangsUpMidBodyGetsNoAnswer: a body cut short by the end of the connection
+// (the caller hung up, or half-closed after too few bytes) is dropped: no violation, and no
+// answer either. Before, net/http answered it 200 with an empty body, which Clerk never sends
+// to a Create, and which a half-closed client would have read as success.
+func TestACallerThatHangsUpMidBodyGetsNoAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		missing int
+		latency time.Duration
+	}{
+		{"body cut short", 80, 0},
+		{"whole body, gone while the fake waits out a latency", 0, time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := clienttest.NewHandler(clienttest.WithLatency(tc.latency))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			if got := shortBodyCreate(t, h, tc.missing, true); got != "" {
+				t.Errorf("a Create whose caller hung up was answered:\n%s", got)
+			}
+			if c := h.Counts(); c.UnexpectedViolations+c.FakeErrors != 0 {
+				t.Errorf("counts %+v, want no violation or fake error", c)
+			}
+		})
+	}
+}
+
+// TestHasKey: HasKey is the fake's own check of the key (what it answers rather than refuses
+// 401), and counts nothing.
+func TestHasKey(t *testing.T) {
+	h, err := clienttest.NewHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for auth, want := range map[string]bool{"Bearer " + h.SecretKey(): true, "bearer " + h.SecretKey(): true,
+		"": false, "Bearer sk_test_other": false, "Basic " + h.SecretKey(): false} {
+		r := httptest.NewRequest("POST", "/v1/sign_in_tokens", nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		if got := h.HasKey(r); got != want {
+			t.Errorf("HasKey with Authorization %q = %v, want %v", strings.Replace(auth, h.SecretKey(), "<key>", 1), got, want)
+		}
+	}
+	if c := h.Counts(); c != (clienttest.Counts{}) {
+		t.Errorf("HasKey counted %+v", c)
+	}
+}
+
+// TestAnUnreadableRevokeBodyIsTheCallersViolationNotAFakeError: a Revoke whose body cannot be
+// taken (over 64 KiB here; or shorter than its Content-Length) is the caller's violation,
+// answered with a status Revoke declares (400). Before, it was answered 422, which Revoke does
+// not declare, so the fake's self-check reported a fake error: exit 4, the fake blamed for the
+// client's bug.
+func TestAnUnreadableRevokeBodyIsTheCallersViolationNotAFakeError(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb)
+	resp := post(t, s.URL()+"/sign_in_tokens/sit_2abcdefghijklmnopqrstuvwxyz1/revoke", s.SecretKey(), strings.Repeat(" ", 70<<10))
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "request_body_invalid") {
+		t.Errorf("answered %d %s, want 400 request_body_invalid", resp.StatusCode, body)
+	}
+	if c := s.Counts(); c.UnexpectedViolations != 1 || c.FakeErrors != 0 {
+		t.Errorf("counts %+v, want 1 unexpected violation and no fake error (%q)", c, s.FakeErrors())
+	}
+}

@@ -16,6 +16,12 @@ func isTestKey(key string) bool {
 		!strings.ContainsFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
+// HasKey reports whether r carries the fake's key as Clerk's API takes it (Authorization:
+// Bearer <key>): a request the fake serves rather than refuses 401. It counts nothing. A server
+// in front of the fake can use it to favour the fake's callers: `signintoken fake` lets a
+// connection without the key be closed when it needs the slot.
+func (h *Handler) HasKey(r *http.Request) bool { return h.authenticate(r) == nil }
+
 // authenticate checks r's Authorization header as Clerk does before anything else: it must be
 // "Bearer <key>" (authorization_header_format_invalid otherwise), with the fake's key
 // (clerk_key_invalid otherwise). It returns the auth failure, its kind one of ReasonNoKey,

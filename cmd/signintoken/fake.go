@@ -68,7 +68,7 @@ func runFake(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		log.Warn("listening beyond loopback: the fake speaks plain HTTP", "addr", ln.Addr().String())
 	}
-	conns := limitListener(ln, ff.maxConns)
+	conns := limitListener(ln, ff.maxConns, fake.HasKey) // a neighbour without the key holds no slot
 	srv := newFakeServer(observe(log, fake), defaultServerLimits, conns)
 
 	// Readiness: these two lines are written once the listener is bound, in one write, on
@@ -151,10 +151,11 @@ func logEvent(log *slog.Logger, e clienttest.Event) {
 // observe logs each request's method and path (bounded and plain, see safepath), status and
 // duration; never headers or bodies. A request the fake drops (a queued drop fault aborts its
 // handler with http.ErrAbortHandler) is logged too, with status "dropped", and the abort goes
-// on to net/http. Health checks are not logged: a CI step may poll every few milliseconds.
+// on to net/http. Health checks (GET or HEAD) are not logged: a CI step may poll every few
+// milliseconds.
 func observe(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == healthPath {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path == healthPath {
 			next.ServeHTTP(w, r)
 			return
 		}

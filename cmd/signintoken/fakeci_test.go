@@ -193,6 +193,25 @@ func TestFakeProcessNegativeTestsLeaveItGreen(t *testing.T) {
 	}
 }
 
+// TestFakeProcessHealthCheckByHEAD: a readiness check that asks with HEAD (curl -I, and
+// wait-on's default for an http:// URL) is the health check too: 200, not counted, not logged,
+// so it leaves --strict green. Before, it was an auth failure (an unknown route with the key),
+// and a job waiting on the fake with wait-on exited 3.
+func TestFakeProcessHealthCheckByHEAD(t *testing.T) {
+	p := startFakeProcess(t, nil, "--strict")
+	for _, key := range []string{"", p.key} {
+		if status, _ := p.send(t, key, "HEAD", "/__clienttest/health", ""); status != 200 {
+			t.Fatalf("HEAD /__clienttest/health with key %q: %d, want 200", key, status)
+		}
+	}
+	if code := p.stop(t); code != exitOK {
+		t.Fatalf("exit %d, want 0: HEAD health checks failed a --strict job\n%s", code, p.stderr)
+	}
+	if strings.Contains(p.stderr.String(), "/__clienttest/health") {
+		t.Fatalf("a health check was logged:\n%s", p.stderr)
+	}
+}
+
 // TestFakeProcessSummaryAgreesWithTheControlAPI: the exit summary's counts are the control
 // API's, under the same words, whatever else was sent: control calls, ticket GETs, requests
 // without the key, unknown routes.
@@ -310,18 +329,27 @@ func TestFakeProcessFakeErrorExitsFour(t *testing.T) {
 }
 
 // TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections: another process holds 1,000
-// connections to the fake, idle or sending their headers one byte a second; a client with the
-// key is still answered within a second. (Before, 128 such connections held every slot and a
-// Create waited for one to time out.)
+// connections to the fake, idle, sending their headers one byte a second, or sending whole
+// headers (without the key) and then their body one byte a second, to the API or to the
+// health check; a client with the key is still answered within a second. (Before, 128 such
+// connections held every slot and a Create waited for one to time out; slow bodies held theirs
+// for the 30 s read timeout, as the fake read them before answering 401.)
 func TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections(t *testing.T) {
+	slowBody := "\r\nContent-Length: 1000\r\n\r\n|" + strings.Repeat(" ", 100) // whole headers; then a byte a second
 	for _, tc := range []struct {
-		name string
-		args []string
-		slow bool
+		name    string
+		args    []string
+		slow    bool
+		request string // what a slow one sends, a byte a second after what it sends at once
 	}{
-		{"idle", []string{"--max-conns", "128"}, false},
-		{"slow", []string{"--max-conns", "128"}, true},
-		{"idle, default cap", nil, false},
+		{"idle", []string{"--max-conns", "128"}, false, ""},
+		{"slow", []string{"--max-conns", "128"}, true, "|POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\n"},
+		{"slow body", []string{"--max-conns", "128"}, true, "POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x" + slowBody},
+		{"slow body to the health check", []string{"--max-conns", "128"}, true, "GET /__clienttest/health HTTP/1.1\r\nHost: x" + slowBody},
+		// The sign-in URL needs no key and keeps its connection open (a browser's): answered,
+		// then held idle for the 60 s idle timeout, renewably.
+		{"idle after following a sign-in URL", []string{"--max-conns", "128"}, true, "GET /v1/tickets/accept?ticket=x HTTP/1.1\r\nHost: x\r\n\r\n|"},
+		{"idle, default cap", nil, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startFakeProcess(t, nil, tc.args...)
@@ -346,7 +374,21 @@ func TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections(t *testing.T) {
 					}
 					tick := time.NewTicker(time.Second)
 					defer tick.Stop()
-					for i, b := range []byte("POST /v1/sign_in_tokens HTTP/1.1\r\nHost: x\r\n") {
+					atOnce, slowly, _ := strings.Cut(tc.request, "|")
+					if _, err := io.WriteString(c, atOnce); err != nil {
+						sentAByte.Done()
+						return
+					}
+					if slowly == "" { // a whole request: read its answer, then hold the connection idle
+						c.SetReadDeadline(time.Now().Add(10 * time.Second))
+						if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+							resp.Body.Close()
+						}
+						sentAByte.Done()
+						<-stop
+						return
+					}
+					for i, b := range []byte(slowly) {
 						_, err := c.Write([]byte{b})
 						if i == 0 {
 							sentAByte.Done()
@@ -457,6 +499,42 @@ func TestFakeProcessKeyFromTheEnvironmentOrAFile(t *testing.T) {
 	}
 }
 
+// TestFakeProcessKeyFileThatIsAFIFO: a --key-file that is a FIFO (the wrong path, or one a
+// neighbour planted where the key file was to be written) is refused at once, as any file
+// that is not a regular one is. Before, the fake waited in open(2) for a writer: a CI job hung
+// until its own timeout, without a line saying why.
+func TestFakeProcessKeyFileThatIsAFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "key")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := refusedAtStart(t, "--key-file", fifo)
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "not a regular file") {
+		t.Fatalf("--key-file FIFO: exit %d (-1: killed after 30 s), %s", cmd.ProcessState.ExitCode(), out)
+	}
+}
+
+// TestFakeProcessSummaryJSONIsNotTheKeyFile: --summary-json naming the key file (by its path,
+// or through a symlink) is refused at start. Before, the fake replaced the key with its summary
+// at exit, and the job's key was gone.
+func TestFakeProcessSummaryJSONIsNotTheKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, link := filepath.Join(dir, "key"), filepath.Join(dir, "summary.json")
+	os.WriteFile(keyFile, []byte("sk_test_keepMe\n"), 0o600)
+	os.Symlink(keyFile, link)
+	for _, summary := range []string{keyFile, link} {
+		cmd := refusedAtStart(t, "--key-file", keyFile, "--summary-json", summary)
+		out, _ := cmd.CombinedOutput()
+		if data, _ := os.ReadFile(keyFile); string(data) != "sk_test_keepMe\n" {
+			t.Fatalf("--summary-json %s replaced the key file: %q", summary, data)
+		}
+		if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(string(out), "key file") {
+			t.Fatalf("--summary-json %s, the key file: exit %d (-1: killed after 30 s), %s", summary, cmd.ProcessState.ExitCode(), out)
+		}
+	}
+}
+
 // TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles: --summary-json writes into a FIFO and
 // through a symlink (the symlink stays one: /dev/stdout, run as root, is not replaced by a
 // file), and replaces only a regular file this user owns.
@@ -528,6 +606,34 @@ func TestFakeProcessSummaryJSONKeepsSymlinksAndOthersFiles(t *testing.T) {
 		}
 		if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 			t.Fatalf("the FIFO was replaced: %v", err)
+		}
+	})
+	t.Run("a symlink another user planted", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to make a symlink another user owns")
+		}
+		// A directory others can write (a shared /tmp, where the kernel's protected_symlinks
+		// is off, as on this machine and in many containers, or a group-writable one): while the
+		// fake runs, a neighbour puts a symlink to one of this user's files where the summary
+		// is to go. The fake must not write through it.
+		dir := t.TempDir()
+		os.Chmod(dir, 0o1777)
+		precious := filepath.Join(t.TempDir(), "precious")
+		os.WriteFile(precious, []byte("mine"), 0o600)
+		path := filepath.Join(dir, "summary.json")
+		p := startFakeProcess(t, nil, "--summary-json", path)
+		if err := os.Symlink(precious, path); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Lchown(path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		code := p.stop(t)
+		if data, _ := os.ReadFile(precious); string(data) != "mine" {
+			t.Fatalf("the fake wrote its summary through another user's symlink into %s (exit %d):\n%s", precious, code, data)
+		}
+		if code != exitError || !strings.Contains(p.stderr.String(), "another user") {
+			t.Fatalf("exit %d, want %d with a line saying why\n%s", code, exitError, p.stderr)
 		}
 	})
 	t.Run("another user's file", func(t *testing.T) {

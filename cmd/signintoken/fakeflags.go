@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 	fs.Var(&ff.rateLimit, "rate-limit", "`N/DURATION`: past N authenticated requests per DURATION, answer 429 with Retry-After, as Clerk does: 100/10s for a development instance, 1000/10s for production; default: off")
 	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the summary as JSON to this file (replaced atomically), device or FIFO")
 	fs.BoolVar(&ff.failOnViolation, "fail-on-violation", true, "exit 3 at shutdown when any unexpected contract violation occurred")
-	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections open at once; when all are taken, the oldest that has not sent a request yet is closed")
+	fs.IntVar(&ff.maxConns, "max-conns", defaultMaxConns, "connections open at once; when all are taken, one that has not sent a request with the key is closed")
 	fs.IntVar(&ff.history, "history", clienttest.DefaultHistory, "requests, and violations, kept for the control API (the most recent)")
 	fs.IntVar(&ff.tokenLimit, "token-limit", clienttest.DefaultTokenLimit, "tokens kept before the oldest finished or expired ones are evicted")
 	fs.BoolVar(&ff.exitWithParent, "exit-with-parent", false, "stop, as on SIGTERM, when the process that started the fake exits")
@@ -82,6 +83,9 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 		if _, err := summaryTarget(ff.summaryJSON); err != nil {
 			return usage("--summary-json: %v", err)
 		}
+		if ff.keyFrom == "--key-file" && sameFile(*keyFile, ff.summaryJSON) {
+			return usage("--summary-json: %s is the key file: the summary would replace the key", ff.summaryJSON)
+		}
 	}
 	for name, n := range map[string]int{"--max-conns": ff.maxConns, "--history": ff.history, "--token-limit": ff.tokenLimit} {
 		if n < 1 {
@@ -89,6 +93,13 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 		}
 	}
 	return ff, exitOK, true
+}
+
+// sameFile reports whether paths a and b name one existing file (symlinks followed).
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 func isFlagSet(fs *flag.FlagSet, name string) (set bool) {

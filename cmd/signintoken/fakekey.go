@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 )
 
 // fakeKeyEnv is where the fake finds its key when neither --key nor --key-file is given: an
@@ -19,7 +20,9 @@ const maxKeyFile = 4 << 10
 // and readable by no one else (as ssh asks of a private key), so that nobody else chose the
 // key or can read it. clienttest checks the key itself.
 func readKeyFile(path string) (string, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO (a wrong path, or one planted) opens at once, to be refused below,
+	// instead of waiting for a writer. It changes nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"container/list"
+	"context"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -34,7 +35,8 @@ var defaultServerLimits = serverLimits{
 const defaultMaxConns = 1024
 
 // newFakeServer serves h with lim. conns, when not nil, is the listener the server will serve
-// (limitListener): it learns from the server which connections have sent a request.
+// (limitListener): it learns from the server which connections have sent a request, and
+// which of those requests hold their slot.
 func newFakeServer(h http.Handler, lim serverLimits, conns *connLimiter) *http.Server {
 	srv := &http.Server{
 		Handler:           h,
@@ -45,9 +47,16 @@ func newFakeServer(h http.Handler, lim serverLimits, conns *connLimiter) *http.S
 	}
 	if conns != nil {
 		srv.ConnState = conns.track
+		srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, c)
+		}
+		srv.Handler = conns.holdOnly(h)
 	}
 	return srv
 }
+
+// connKey is the context key of a request's connection.
+type connKey struct{}
 
 // limitListener keeps at most n connections open at once, and does not let connections that
 // never send a request hold them: when all n are taken and another arrives, the oldest
@@ -58,15 +67,22 @@ func newFakeServer(h http.Handler, lim serverLimits, conns *connLimiter) *http.S
 // connections cannot keep a client with the key waiting: its connection is the newest, and
 // sends its request at once.
 //
+// holds, when not nil, says which requests hold their connection's slot (the fake's: those
+// with its key); a connection whose request does not stays open to eviction while it is
+// answered. Otherwise a neighbour's requests without the key, sent whole but for a body
+// dribbled a byte a second, would hold every slot for the read timeout: the fake reads a
+// refused request's body before it answers (see clienttest's closeAfter), and net/http after.
+//
 // (golang.org/x/net/netutil.LimitListener caps connections too, but any connection holds its
 // slot until it closes, idle or not, which is the problem this solves.)
-func limitListener(ln net.Listener, n int) *connLimiter {
-	return &connLimiter{Listener: ln, max: n, freed: make(chan struct{}, 1), done: make(chan struct{})}
+func limitListener(ln net.Listener, n int, holds func(*http.Request) bool) *connLimiter {
+	return &connLimiter{Listener: ln, max: n, holds: holds, freed: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 type connLimiter struct {
 	net.Listener
-	max int
+	max   int
+	holds func(*http.Request) bool // nil: every request holds its slot
 
 	mu    sync.Mutex
 	open  int       // connections accepted and not yet closed
@@ -127,12 +143,31 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 	l.mu.Unlock()
 }
 
+// holdOnly serves h, first giving the connection of a request that does not hold its slot
+// back to eviction, first in line: it has shown it has no key.
+func (l *connLimiter) holdOnly(h http.Handler) http.Handler {
+	if l.holds == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if lc, ok := r.Context().Value(connKey{}).(*limitedConn); ok && !l.holds(r) {
+			l.mu.Lock()
+			if lc.fresh == nil && !lc.released {
+				lc.fresh = l.fresh.PushFront(lc)
+			}
+			l.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 func (l *connLimiter) release(lc *limitedConn) {
 	l.mu.Lock()
 	if lc.fresh != nil {
 		l.fresh.Remove(lc.fresh)
 		lc.fresh = nil
 	}
+	lc.released = true
 	l.open--
 	l.mu.Unlock()
 	select {
@@ -149,9 +184,10 @@ func (l *connLimiter) Close() error {
 
 type limitedConn struct {
 	net.Conn
-	l     *connLimiter
-	fresh *list.Element // in l.fresh while it has sent no request; guarded by l.mu
-	once  sync.Once
+	l        *connLimiter
+	fresh    *list.Element // in l.fresh while it may be evicted; guarded by l.mu
+	released bool          // its slot is free; guarded by l.mu
+	once     sync.Once
 }
 
 func (c *limitedConn) Close() error {

@@ -15,11 +15,17 @@ import (
 // serve runs newFakeServer(h, lim) behind limitListener(maxConns) on loopback until the test ends.
 func serve(t *testing.T, h http.Handler, lim serverLimits, maxConns int) string {
 	t.Helper()
+	return serveHolding(t, h, lim, maxConns, nil)
+}
+
+// serveHolding is serve with limitListener's holds.
+func serveHolding(t *testing.T, h http.Handler, lim serverLimits, maxConns int, holds func(*http.Request) bool) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := limitListener(ln, maxConns)
+	l := limitListener(ln, maxConns, holds)
 	srv := newFakeServer(h, lim, l)
 	done := make(chan struct{})
 	go func() { srv.Serve(l); close(done) }()
@@ -193,13 +199,45 @@ func TestConnectionCapClosesTheOldestFreshConnection(t *testing.T) {
 	}
 }
 
+// TestConnectionCapClosesARequestThatHoldsNoSlot: a connection whose request does not hold
+// its slot (the fake's: one without its key) can be closed for a newcomer even while its
+// handler still reads a body dribbled a byte at a time; one whose request holds its slot
+// cannot.
+func TestConnectionCapClosesARequestThatHoldsNoSlot(t *testing.T) {
+	limits := serverLimits{readHeader: time.Minute, read: time.Minute, idle: time.Minute, maxHeader: 4 << 10}
+	holds := func(r *http.Request) bool { return r.Header.Get("X-Key") == "k" }
+	reading := make(chan struct{}, 2)
+	addr := serveHolding(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reading <- struct{}{}
+		okHandler(w, r)
+	}), limits, 2, holds)
+	keyed, keyless := dial(t, addr), dial(t, addr)
+	for _, c := range []net.Conn{keyed, keyless} { // whole headers, then a body that never comes
+		key := map[net.Conn]string{keyed: "X-Key: k\r\n"}[c]
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\n"+key+"Content-Length: 100\r\n\r\n")
+	}
+	<-reading // both handlers are reading: neither connection is fresh
+	<-reading
+	newcomer := dial(t, addr)
+	if err := get(newcomer, 10*time.Second); err != nil {
+		t.Fatalf("a newcomer with every slot held, one by a request that holds none: %v", err)
+	}
+	if !closedByServer(keyless, 5*time.Second) {
+		t.Fatal("the connection whose request holds no slot kept it")
+	}
+	keyed.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := keyed.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the connection whose request holds its slot was closed: %v", err)
+	}
+}
+
 // Closing the listener releases an Accept waiting for a slot, so Shutdown never hangs.
 func TestLimitListenerCloseReleasesAccept(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := limitListener(ln, 1)
+	l := limitListener(ln, 1, nil)
 	c := dial(t, ln.Addr().String())
 	first, err := l.Accept()
 	if err != nil {

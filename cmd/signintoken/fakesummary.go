@@ -129,6 +129,13 @@ func summaryTarget(path string) (summaryDest, error) {
 	case err != nil:
 		return 0, err
 	case fi.Mode()&fs.ModeSymlink != 0:
+		// Follow only a symlink this user made, or its directory's owner did (/dev/stdout),
+		// as Linux's protected_symlinks does in sticky directories, which is often off: in a
+		// directory others can write, a neighbour's symlink would aim the write at any file
+		// of this user's.
+		if d, err := os.Stat(filepath.Dir(path)); !ownedByMe(fi) && (err != nil || !sameOwner(fi, d)) {
+			return 0, fmt.Errorf("%s is a symlink another user made: not writing through it", path)
+		}
 		target, err := os.Stat(path)
 		switch {
 		case err != nil:
