@@ -416,21 +416,23 @@ func TestFakeUsageErrorsExitTwo(t *testing.T) {
 		args []string
 		says string
 	}{
-		"live key":        {[]string{"--key", "sk_live_SECRETISH"}, "a live sk_live_ key never belongs in a fake"},
-		"publishable key": {[]string{"--key", "pk_test_SECRETISH"}, "--key: clienttest: WithSecretKey: want a development key"},
-		"key with space":  {[]string{"--key", "sk_test_SECRETISH x"}, "--key: clienttest: WithSecretKey: want a development key"},
-		"port alone":      {[]string{"--addr", "8080"}, `--addr: "8080" is not host:port`},
-		"named port":      {[]string{"--addr", "127.0.0.1:http"}, `port "http"`},
-		"port too big":    {[]string{"--addr", "127.0.0.1:70000"}, `port "70000"`},
-		"no users":        {[]string{"--users", " , "}, "--users: no user ids"},
-		"rate limit":      {[]string{"--rate-limit", "100"}, "N/DURATION"},
-		"max conns":       {[]string{"--max-conns", "0"}, "--max-conns: want at least 1"},
-		"history":         {[]string{"--history", "0"}, "--history: want at least 1"},
-		"token limit":     {[]string{"--token-limit", "-1"}, "--token-limit: want at least 1"},
-		"summary dir":     {[]string{"--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
-		"summary a dir":   {[]string{"--summary-json", os.TempDir()}, "not a file, device or FIFO"},
-		"two keys":        {[]string{"--key", "sk_test_SECRETISH", "--key-file", "/nonexistent"}, "--key and --key-file: give one"},
-		"no key file":     {[]string{"--key-file", "/nonexistent/key"}, "--key-file: open /nonexistent/key"},
+		"live key":            {[]string{"--key", "sk_live_SECRETISH"}, "a live sk_live_ key never belongs in a fake"},
+		"publishable key":     {[]string{"--key", "pk_test_SECRETISH"}, "--key: clienttest: WithSecretKey: want a development key"},
+		"key with space":      {[]string{"--key", "sk_test_SECRETISH x"}, "--key: clienttest: WithSecretKey: want a development key"},
+		"port alone":          {[]string{"--addr", "8080"}, `--addr: "8080" is not host:port`},
+		"named port":          {[]string{"--addr", "127.0.0.1:http"}, `port "http"`},
+		"port too big":        {[]string{"--addr", "127.0.0.1:70000"}, `port "70000"`},
+		"no users":            {[]string{"--users", " , "}, "--users: no user ids"},
+		"user with a newline": {[]string{"--users", "user_a\n::warning::injected,user_b"}, "--users: user id 1 holds a space or control character"},
+		"user with a space":   {[]string{"--users", "user_a,user b"}, "--users: user id 2 holds a space or control character"},
+		"rate limit":          {[]string{"--rate-limit", "100"}, "N/DURATION"},
+		"max conns":           {[]string{"--max-conns", "0"}, "--max-conns: want at least 1"},
+		"history":             {[]string{"--history", "0"}, "--history: want at least 1"},
+		"token limit":         {[]string{"--token-limit", "-1"}, "--token-limit: want at least 1"},
+		"summary dir":         {[]string{"--summary-json", "/nonexistent/dir/s.json"}, "--summary-json: no directory"},
+		"summary a dir":       {[]string{"--summary-json", os.TempDir()}, "not a file, device or FIFO"},
+		"two keys":            {[]string{"--key", "sk_test_SECRETISH", "--key-file", "/nonexistent"}, "--key and --key-file: give one"},
+		"no key file":         {[]string{"--key-file", "/nonexistent/key"}, "--key-file: open /nonexistent/key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut syncBuffer

@@ -128,6 +128,11 @@ func splitUsers(list string) ([]string, error) {
 	var out []string
 	for _, u := range strings.Split(list, ",") {
 		if u = strings.TrimSpace(u); u != "" {
+			// A Clerk id is visible ASCII; a space, newline or escape inside one is a mistake
+			// (or a workflow command smuggled through an Action input) and is not echoed.
+			if strings.ContainsFunc(u, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+				return nil, fmt.Errorf("user id %d holds a space or control character (want e.g. user_a,user_b)", len(out)+1)
+			}
 			out = append(out, u)
 		}
 	}
