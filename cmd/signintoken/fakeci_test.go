@@ -326,6 +326,9 @@ func TestFakeProcessFakeErrorExitsFour(t *testing.T) {
 	if s.Counts.FakeErrors != 1 || len(s.FakeErrors) != 1 || s.ExitCode != exitFakeError || !strings.Contains(p.stderr.String(), `level=ERROR msg="fake error"`) {
 		t.Fatalf("summary %+v\n%s", s, p.stderr)
 	}
+	if text := p.stderr.String(); !strings.Contains(text, "  - fake error: the fake's own") || strings.Contains(text, "fake error: fake error") {
+		t.Fatalf("the summary's fake-error line should say it once:\n%s", text)
+	}
 }
 
 // TestFakeProcessServesAKeyHolderPastIdleAndSlowConnections: another process holds 1,000

@@ -80,7 +80,7 @@ func (s fakeSummary) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "; exit %d\n", s.ExitCode)
 	for _, e := range s.FakeErrors {
-		fmt.Fprintf(w, "  - fake error: %s\n", terminalText(e.Message, maxLineLen))
+		fmt.Fprintf(w, "  - %s\n", terminalText(e.Message, maxLineLen)) // the message names its kind: "fake error: …"
 	}
 	for _, v := range s.Violations {
 		word := "unexpected violation"
