@@ -3,6 +3,7 @@ package clienttest_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -145,6 +146,34 @@ func TestExpectedViolationsAreReportedApart(t *testing.T) {
 		}
 	}()
 	s.ExpectViolations(1, "wrong_key")
+}
+
+// TestUnmetExpectationsAreCounted: an expectation whose violation never comes is counted
+// until it comes, and for good once a Reset drops it; it fails no test. Before, it stayed
+// queued unseen: a test that meant to send a bad request and did not passed unnoticed, and a
+// left-over expectation of any kind took the next genuine violation for an expected one.
+func TestUnmetExpectationsAreCounted(t *testing.T) {
+	tb := &reportsTo{TB: t}
+	s := clienttest.NewServer(tb)
+	s.ExpectViolations(2, clienttest.ParamMissing)
+	s.ExpectViolations(1, clienttest.PathV1Twice)
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":""}`)
+	if got := s.Counts(); got.UnmetExpectations != 2 || got.ExpectedViolations != 1 {
+		t.Fatalf("counts %+v; want 2 unmet expectations (1 form_param_missing, 1 path_has_v1_twice)", got)
+	}
+	s.Reset()
+	post(t, s.URL()+"/sign_in_tokens", s.SecretKey(), `{"user_id":""}`) // the reset dropped its expectation
+	if got := s.Counts(); got.UnmetExpectations != 2 || got.UnexpectedViolations != 1 {
+		t.Fatalf("counts after a reset %+v; want the 2 dropped still unmet, and the violation unexpected", got)
+	}
+	if len(tb.Reports()) != 1 {
+		t.Fatalf("reports %q; want only the unexpected violation (an unmet expectation fails no test)", tb.Reports())
+	}
+	s.ExpectViolations(math.MaxInt, clienttest.AnyViolation)
+	s.ExpectViolations(math.MaxInt, clienttest.AnyViolation)
+	if got := s.Counts().UnmetExpectations; got != math.MaxInt {
+		t.Fatalf("unmet expectations %d after two ExpectViolations(math.MaxInt); want math.MaxInt, not an overflow", got)
+	}
 }
 
 func TestAConformingClientReportsNothing(t *testing.T) {

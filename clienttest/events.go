@@ -2,6 +2,7 @@ package clienttest
 
 import (
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -86,9 +87,14 @@ type Counts struct {
 	UnexpectedViolations int `json:"unexpected_violations"`
 	// ExpectedViolations were marked expected beforehand; they never fail.
 	ExpectedViolations int `json:"expected_violations"`
-	AuthFailures       int `json:"auth_failures"`
-	UnknownRoutes      int `json:"unknown_routes"`
-	FakeErrors         int `json:"fake_errors"`
+	// UnmetExpectations are violations marked expected (ExpectViolations) that never came:
+	// still queued, or dropped by a Reset, after which they cannot come. A test that meant to
+	// send a bad request and did not shows here. They never fail a test; `signintoken fake
+	// --strict` exits 3 on them.
+	UnmetExpectations int `json:"unmet_expectations"`
+	AuthFailures      int `json:"auth_failures"`
+	UnknownRoutes     int `json:"unknown_routes"`
+	FakeErrors        int `json:"fake_errors"`
 }
 
 // OnEvent sends every event to f as it happens: violations (expected or not), auth failures,
@@ -125,6 +131,7 @@ func (e *events) violation(kind ViolationKind) (expected bool) {
 				e.expect = append(e.expect[:i], e.expect[i+1:]...)
 			}
 			e.counts.ExpectedViolations++
+			e.counts.UnmetExpectations--
 			return true
 		}
 	}
@@ -157,9 +164,12 @@ func (e *events) queue(n int, kind ViolationKind) error {
 		return fmt.Errorf("%d expectations are queued already; let them be met or Reset", len(e.expect))
 	}
 	e.expect = append(e.expect, expectation{kind, n})
+	e.counts.UnmetExpectations += min(n, math.MaxInt-e.counts.UnmetExpectations) // ExpectViolations(math.MaxInt, …) twice
 	return nil
 }
 
+// forgetExpectations drops the queue; what it held stays counted as unmet, as it can no
+// longer be met.
 func (e *events) forgetExpectations() {
 	e.mu.Lock()
 	e.expect = nil
@@ -181,8 +191,9 @@ func knownViolationKind(k ViolationKind) bool {
 // ExpectViolations marks the next n violations of kind (AnyViolation: of any kind) as
 // expected, for a test that sends a bad request on purpose: they are answered as any
 // violation is, listed and counted apart (Counts.ExpectedViolations), and never reported as
-// test failures. Expectations are met in the order queued; one not met by the end is not an
-// error. It panics for an unknown kind or when 1,024 expectations are queued.
+// test failures. Expectations are met in the order queued; one not met is not an error, but
+// is counted (Counts.UnmetExpectations) until met, and for good once a Reset drops it. It
+// panics for an unknown kind or when 1,024 expectations are queued.
 func (h *Handler) ExpectViolations(n int, kind ViolationKind) {
 	if err := h.events.queue(n, kind); err != nil {
 		panic("clienttest: ExpectViolations: " + err.Error())

@@ -30,6 +30,9 @@ func TestViolationKindsAreTheControlAPIs(t *testing.T) {
 		counts = append(counts, name)
 	}
 	slices.Sort(counts)
+	if required := slices.Sorted(slices.Values(doc.Components.Schemas["Counts"].Value.Required)); !slices.Equal(required, counts) {
+		t.Fatalf("control.yaml's Counts requires %v of %v: every count is always sent", required, counts)
+	}
 	data, _ := json.Marshal(Counts{})
 	var fields map[string]int
 	json.Unmarshal(data, &fields)

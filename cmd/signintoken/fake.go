@@ -21,7 +21,7 @@ const fakeSynopsis = "fake [--addr 127.0.0.1:8080] [--key-file FILE | --key sk_t
 // its own client swallowed the error the fake answered.
 const (
 	// exitViolations: an unexpected contract violation (with --fail-on-violation, the
-	// default); with --strict, an auth failure or an unknown route too.
+	// default); with --strict, an auth failure, an unknown route or an unmet expectation too.
 	exitViolations = 3
 	// exitFakeError: an answer of the fake's own failed its contract check. Whatever the flags:
 	// the run's other results cannot be trusted.
@@ -119,14 +119,15 @@ func runFake(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 
 // verdict is the exit status for what the fake counted: 4 after a fake error, whatever the
 // flags; 3 after an unexpected violation (unless --fail-on-violation=false), or with --strict
-// after an auth failure or an unknown route; 0 otherwise. Expected violations never count.
+// after an auth failure or an unknown route, or with an expectation unmet; 0 otherwise.
+// Expected violations never count.
 func verdict(c clienttest.Counts, ff fakeFlags) int {
 	switch {
 	case c.FakeErrors > 0:
 		return exitFakeError
 	case ff.failOnViolation && c.UnexpectedViolations > 0:
 		return exitViolations
-	case ff.strict && c.AuthFailures+c.UnknownRoutes > 0:
+	case ff.strict && (c.AuthFailures > 0 || c.UnknownRoutes > 0 || c.UnmetExpectations > 0):
 		return exitViolations
 	}
 	return exitOK

@@ -135,7 +135,7 @@ func TestFakeServesUntilCancelled(t *testing.T) {
 	}
 	log := f.stderr.String()
 	for _, want := range []string{`msg="auth failure" kind=no_key`, "no Authorization header", "path=/v1/sign_in_tokens", "status=200", "stopped",
-		"2 requests, 0 unexpected violations, 0 expected violations, 1 auth failure, 0 unknown routes, 0 fake errors; exit 0\n"} {
+		"2 requests, 0 unexpected violations, 0 expected violations, 0 unmet expectations, 1 auth failure, 0 unknown routes, 0 fake errors; exit 0\n"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)
 		}

@@ -142,55 +142,59 @@ func readSummaryFile(t *testing.T, path string) summaryJSON {
 	return readSummaryJSON(t, data)
 }
 
+// withAndWithoutStrict runs f against a fresh fake writing --summary-json to path, once as it
+// is and once with --strict; want is the exit status for a run with nothing unexpected but
+// what only --strict fails on: 0, then 3.
+func withAndWithoutStrict(t *testing.T, f func(t *testing.T, p *fakeProc, path string, want int)) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "summary.json")
+			args, want := []string{"--summary-json", path}, exitOK
+			if strict {
+				args, want = append(args, "--strict"), exitViolations
+			}
+			f(t, startFakeProcess(t, nil, args...), path, want)
+		})
+	}
+}
+
 // TestFakeProcessNegativeTestsLeaveItGreen: a wrong key, no key, a Basic header, a health
 // check, a port scan's GET /healthz and a browser's /favicon.ico are answered as Clerk answers
 // them and counted, and the job stays green; --strict turns them red.
 func TestFakeProcessNegativeTestsLeaveItGreen(t *testing.T) {
-	for _, strict := range []bool{false, true} {
-		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "summary.json")
-			args := []string{"--summary-json", path}
-			if strict {
-				args = append(args, "--strict")
+	withAndWithoutStrict(t, func(t *testing.T, p *fakeProc, path string, want int) {
+		for _, key := range []string{"", "sk_test_wrong"} {
+			if status, _ := p.send(t, key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`); status != 401 {
+				t.Fatalf("key %q: %d, want 401", key, status)
 			}
-			p := startFakeProcess(t, nil, args...)
-			for _, key := range []string{"", "sk_test_wrong"} {
-				if status, _ := p.send(t, key, "POST", "/v1/sign_in_tokens", `{"user_id":"user_a"}`); status != 401 {
-					t.Fatalf("key %q: %d, want 401", key, status)
-				}
+		}
+		req, _ := http.NewRequest("POST", p.origin+"/v1/sign_in_tokens", strings.NewReader(`{"user_id":"user_a"}`))
+		req.SetBasicAuth("user", "pass")
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+			t.Fatalf("Basic: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		for _, path := range []string{"/healthz", "/favicon.ico"} {
+			if status, _ := p.send(t, "", "GET", path, ""); status != 404 {
+				t.Fatalf("GET %s: %d, want 404", path, status)
 			}
-			req, _ := http.NewRequest("POST", p.origin+"/v1/sign_in_tokens", strings.NewReader(`{"user_id":"user_a"}`))
-			req.SetBasicAuth("user", "pass")
-			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
-				t.Fatalf("Basic: %v %v", resp, err)
-			} else {
-				resp.Body.Close()
-			}
-			for _, path := range []string{"/healthz", "/favicon.ico"} {
-				if status, _ := p.send(t, "", "GET", path, ""); status != 404 {
-					t.Fatalf("GET %s: %d, want 404", path, status)
-				}
-			}
-			if status, body := p.send(t, "", "GET", "/__clienttest/health", ""); status != 200 || body != `{"status":"ok"}` {
-				t.Fatalf("health: %d %s", status, body)
-			}
-			want := exitOK
-			if strict {
-				want = exitViolations
-			}
-			if code := p.stop(t); code != want {
-				t.Fatalf("exit %d, want %d\n%s", code, want, p.stderr)
-			}
-			s := readSummaryFile(t, path)
-			if s.Counts != (clienttest.Counts{AuthFailures: 3, UnknownRoutes: 2}) || s.ExitCode != want {
-				t.Fatalf("summary %+v; want 3 auth failures, 2 unknown routes (the health check not counted)", s)
-			}
-			log := p.stderr.String()
-			if strings.Count(log, `msg="auth failure"`) != 3 || strings.Count(log, `msg="unknown route"`) != 2 || strings.Contains(log, "/__clienttest/health") {
-				t.Fatalf("want 3 auth failures and 2 unknown routes logged, and no health check:\n%s", log)
-			}
-		})
-	}
+		}
+		if status, body := p.send(t, "", "GET", "/__clienttest/health", ""); status != 200 || body != `{"status":"ok"}` {
+			t.Fatalf("health: %d %s", status, body)
+		}
+		if code := p.stop(t); code != want {
+			t.Fatalf("exit %d, want %d\n%s", code, want, p.stderr)
+		}
+		s := readSummaryFile(t, path)
+		if s.Counts != (clienttest.Counts{AuthFailures: 3, UnknownRoutes: 2}) || s.ExitCode != want {
+			t.Fatalf("summary %+v; want 3 auth failures, 2 unknown routes (the health check not counted)", s)
+		}
+		log := p.stderr.String()
+		if strings.Count(log, `msg="auth failure"`) != 3 || strings.Count(log, `msg="unknown route"`) != 2 || strings.Contains(log, "/__clienttest/health") {
+			t.Fatalf("want 3 auth failures and 2 unknown routes logged, and no health check:\n%s", log)
+		}
+	})
 }
 
 // TestFakeProcessHealthCheckByHEAD: a readiness check that asks with HEAD (curl -I, and
@@ -251,7 +255,7 @@ func TestFakeProcessSummaryAgreesWithTheControlAPI(t *testing.T) {
 		t.Fatalf("--summary-json counts %+v; the control API said %+v", s.Counts, control.Counts)
 	}
 	// The text names each count by its JSON name, with spaces.
-	line := "4 requests, 1 unexpected violation, 0 expected violations, 1 auth failure, 1 unknown route, 0 fake errors; exit 3"
+	line := "4 requests, 1 unexpected violation, 0 expected violations, 0 unmet expectations, 1 auth failure, 1 unknown route, 0 fake errors; exit 3"
 	if !strings.Contains(p.stderr.String(), "signintoken fake: "+line) {
 		t.Fatalf("stderr lacks %q:\n%s", line, p.stderr)
 	}
@@ -309,6 +313,32 @@ func TestFakeProcessExpectedViolationsAreReportedApart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFakeProcessUnmetExpectationsAreShown: a job that marks a violation as expected and never
+// sends it sees that in the control API's counts, the summary and --summary-json; it stays
+// green by default (one not met is not an error) and turns red with --strict. Before, the
+// expectation stayed queued unseen and the job passed.
+func TestFakeProcessUnmetExpectationsAreShown(t *testing.T) {
+	withAndWithoutStrict(t, func(t *testing.T, p *fakeProc, path string, want int) {
+		if status, body := p.send(t, p.key, "POST", "/__clienttest/expectations", `{"count":2,"kind":"form_param_missing"}`); status != 204 {
+			t.Fatalf("expectations: %d %s", status, body)
+		}
+		p.send(t, p.key, "POST", "/v1/sign_in_tokens", `{"user_id":""}`) // one of the two
+		var control struct{ Counts clienttest.Counts }
+		if _, body := p.send(t, p.key, "GET", "/__clienttest/requests", ""); json.Unmarshal([]byte(body), &control) != nil || control.Counts.UnmetExpectations != 1 {
+			t.Fatalf("GET /__clienttest/requests: %s; want counts.unmet_expectations 1", body)
+		}
+		if code := p.stop(t); code != want {
+			t.Fatalf("exit %d, want %d\n%s", code, want, p.stderr)
+		}
+		if s := readSummaryFile(t, path); s.Counts != (clienttest.Counts{Requests: 1, ExpectedViolations: 1, UnmetExpectations: 1}) || s.ExitCode != want {
+			t.Fatalf("--summary-json %+v; want 1 unmet expectation, exit %d", s, want)
+		}
+		if line := fmt.Sprintf("1 expected violation, 1 unmet expectation, 0 auth failures, 0 unknown routes, 0 fake errors; exit %d", want); !strings.Contains(p.stderr.String(), line) {
+			t.Fatalf("stderr lacks %q:\n%s", line, p.stderr)
+		}
+	})
 }
 
 // TestFakeProcessFakeErrorExitsFour: an answer of the fake's own that fails its contract check

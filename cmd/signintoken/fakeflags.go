@@ -37,7 +37,7 @@ func parseFakeFlags(args []string, getenv env, stdout, stderr io.Writer) (ff fak
 	fs.StringVar(&ff.addr, "addr", "127.0.0.1:8080", "host:port to listen on (port 0: any free port)")
 	fs.StringVar(&ff.key, "key", "", "the sk_test_… key the fake accepts (a fake's, never a real one), visible to local users in the process list: prefer --key-file or "+fakeKeyEnv+"; default: random")
 	keyFile := fs.String("key-file", "", "read the key from this file (0600, owned by you; one line)")
-	fs.BoolVar(&ff.strict, "strict", false, "exit 3 also after an auth failure or an unknown route")
+	fs.BoolVar(&ff.strict, "strict", false, "exit 3 also after an auth failure or an unknown route, or with an unmet expectation")
 	users := fs.String("users", "", "comma-separated user ids that exist; default: every user exists")
 	fs.Var(&ff.rateLimit, "rate-limit", "`N/DURATION`: past N authenticated requests per DURATION, answer 429 with Retry-After, as Clerk does: 100/10s for a development instance, 1000/10s for production; default: off")
 	fs.StringVar(&ff.summaryJSON, "summary-json", "", "at exit, write the summary as JSON to this file (replaced atomically), device or FIFO")

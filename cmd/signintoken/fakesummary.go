@@ -65,7 +65,8 @@ func countWords(c clienttest.Counts) []struct {
 		noun string
 	}{
 		{c.Requests, "request"}, {c.UnexpectedViolations, "unexpected violation"}, {c.ExpectedViolations, "expected violation"},
-		{c.AuthFailures, "auth failure"}, {c.UnknownRoutes, "unknown route"}, {c.FakeErrors, "fake error"},
+		{c.UnmetExpectations, "unmet expectation"}, {c.AuthFailures, "auth failure"}, {c.UnknownRoutes, "unknown route"},
+		{c.FakeErrors, "fake error"},
 	}
 }
 
