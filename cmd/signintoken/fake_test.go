@@ -95,19 +95,6 @@ func (f *runningFake) call(t *testing.T, key, method, path, body string) *http.R
 	return resp
 }
 
-func readSummary(t *testing.T, path string) fakeSummary {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s fakeSummary
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatalf("summary is not JSON: %v\n%s", err, data)
-	}
-	return s
-}
-
 // TestFakeServesUntilCancelled runs `signintoken fake` as another language's CI would: read
 // the two lines it prints, call the API, then stop it.
 func TestFakeServesUntilCancelled(t *testing.T) {
@@ -157,7 +144,7 @@ func TestFakeExitsZeroWithoutViolations(t *testing.T) {
 	if code := f.stop(t); code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s", code, f.stderr)
 	}
-	if s := readSummary(t, path); s.Counts != (clienttest.Counts{Requests: 2}) || len(s.Violations) != 0 || s.ExitCode != 0 {
+	if s := readSummaryFile(t, path); s.Counts != (clienttest.Counts{Requests: 2}) || len(s.Violations) != 0 || s.ExitCode != 0 {
 		t.Fatalf("summary %+v, want 2 requests and no violations", s)
 	}
 	if !strings.Contains(f.stderr.String(), "signintoken fake: 2 requests, 0 unexpected violations") {
@@ -172,7 +159,7 @@ func TestFakeExitsThreeOnAViolationWithASummary(t *testing.T) {
 	if code := f.stop(t); code != exitViolations {
 		t.Fatalf("exit %d, want %d\n%s", code, exitViolations, f.stderr)
 	}
-	s := readSummary(t, path)
+	s := readSummaryFile(t, path)
 	if s.Counts.UnexpectedViolations != 1 || len(s.Violations) != 1 || !strings.Contains(s.Violations[0].Message, "expires_in_seconds") ||
 		s.Violations[0].Kind != "form_param_value_invalid" || s.Violations[0].Expected || s.ExitCode != exitViolations {
 		t.Fatalf("summary %+v, want the one violation naming expires_in_seconds", s)
@@ -401,7 +388,7 @@ func TestFakeResetKeepsTheVerdict(t *testing.T) {
 	if code := f.stop(t); code != exitViolations {
 		t.Fatalf("exit %d after an unexpected violation and a reset, want %d\n%s", code, exitViolations, f.stderr)
 	}
-	s := readSummary(t, path)
+	s := readSummaryFile(t, path)
 	if s.Counts.UnexpectedViolations != 1 || s.Counts.ExpectedViolations != 1 || len(s.Violations) != 2 || !s.Violations[0].Expected {
 		t.Fatalf("summary %+v", s)
 	}
